@@ -1,0 +1,34 @@
+"Benchmark: SEM scenes/s at 1024x1024 through core.cached_dataset (1 process) and with 2 worker processes."
+import multiprocessing as mp, os, shutil, tempfile, time
+import numpy as np
+from chiral_em.core import cached_dataset, project_root, write_json, versions
+from chiral_em.sem import scene_batch, sample_scene, render_scene
+
+PARAMS = dict(shape=[1024, 1024], px=0.02, n_particles=6, n_debris=10)
+KINDS = ("bowtie", "bundle", "kayak", "pancake")
+
+def _render(seed):
+    rng = np.random.default_rng(seed)
+    return render_scene(sample_scene(rng, (1024, 1024), 0.02, 6, KINDS, n_debris=10), rng).image.mean()
+
+def main(n=64):
+    tmp = tempfile.mkdtemp()
+    try:
+        t = time.perf_counter()
+        cached_dataset("sem_bench", scene_batch, n=n, seed=0, params=PARAMS, root=tmp, shard_size=16, progress=False)
+        cached = n/(time.perf_counter() - t)
+        t = time.perf_counter()
+        cached_dataset("sem_bench", scene_batch, n=n, seed=0, params=PARAMS, root=tmp, shard_size=16, progress=False)
+        reload = n/(time.perf_counter() - t)
+    finally: shutil.rmtree(tmp)
+    with mp.get_context("fork").Pool(2) as pool:
+        pool.map(_render, range(4))
+        t = time.perf_counter(); pool.map(_render, range(n)); two = n/(time.perf_counter() - t)
+    out = dict(scenes=n, field_px=1024, particles=6, debris=10, generate_and_cache_1proc_scenes_per_s=round(cached, 2),
+               reload_from_cache_scenes_per_s=round(reload, 1), render_2proc_scenes_per_s=round(two, 2),
+               target_scenes_per_s=5, versions=versions())
+    path = write_json(project_root()/"results"/"bench"/"sem.json", out)
+    print(out, "->", path)
+    return out
+
+if __name__ == "__main__": main()
