@@ -26,7 +26,9 @@ PROBE = textwrap.dedent(r'''
     ul = import_ultralytics()
     import numpy as np, torch
     model = ul.YOLO("yolov8n.yaml")
-    model.predict(np.zeros((64, 64, 3), np.uint8), imgsz=64, verbose=False)
+    model.predict(np.zeros((64, 64, 3), np.uint8), imgsz=64, verbose=False, device="cpu")
+    import os
+    assert torch.get_num_threads() == os.cpu_count(), f"ultralytics left torch at {torch.get_num_threads()} threads"
     from ultralytics.utils.plotting import Annotator
     Annotator(np.zeros((64, 64, 3), np.uint8)).box_label([2, 2, 30, 30], "L-bowtie")
     import timm
