@@ -7,7 +7,7 @@ __all__ = ['dice', 'find_columns', 'match_points', 'count_events', 'to_sampling'
            'segment_particles', 'segment_columns', 'bench_windowed', 'scale_bar_px', 'degeorge_pixel_size',
            'overlay_png', 'default_model', 'main']
 
-# %% ../nbs/05_hrtem.ipynb #896108b7
+# %% ../nbs/05_hrtem.ipynb #48f1c14a
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 from scipy.spatial.distance import cdist
@@ -50,7 +50,7 @@ def count_events(frames:list,   # column positions per frame [(n_t, 2), ...]
     out = [(m["fp"], m["fn"]) for m in (match_points(b, a, radius) for a, b in zip(frames[:-1], frames[1:]))]
     return np.array(out, int).reshape(-1, 2)
 
-# %% ../nbs/05_hrtem.ipynb #b6758344
+# %% ../nbs/05_hrtem.ipynb #c88662f9
 from scipy.ndimage import zoom
 from .fourier import sliding_window_predict, zone_axis_ratio
 from .nets import predict
@@ -102,7 +102,7 @@ def segment_columns(image:np.ndarray, model, meta:dict, pixel_size:float=None, t
     xy_px = (xy + 0.5) * s / px - 0.5     # back to input pixels
     return dict(cmap=cmap, xy_px=xy_px, xy_A=(xy_px + 0.5) * px, sampling=s)
 
-# %% ../nbs/05_hrtem.ipynb #c8d8fa1c
+# %% ../nbs/05_hrtem.ipynb #4b225f5e
 def bench_windowed(image_path, model_path, window:int=512, halo:int=64)->dict:
     "Time [s] and peak memory [GB] of windowed particle inference on a saved .npy image (run it in a fresh process)."
     import resource, time
@@ -116,7 +116,7 @@ def bench_windowed(image_path, model_path, window:int=512, halo:int=64)->dict:
     return dict(size=list(img.shape), window=window, halo=halo, seconds=t, peak_rss_gb=peak, rss_before_gb=rss0,
                 threads=torch.get_num_threads())
 
-# %% ../nbs/05_hrtem.ipynb #b07adf14
+# %% ../nbs/05_hrtem.ipynb #a1496c36
 def scale_bar_px(image:np.ndarray, corner:float=0.25)->int:
     "Length [px] of the longest run of saturated pixels in a row of the bottom-left corner (burned-in scale bar)."
     h, w = image.shape; sub = image[int(h * (1 - corner)):, :int(w * corner * 2)]
