@@ -7,7 +7,7 @@ __all__ = ['CLUSTER_FEATURES', 'CNN_COLS', 'FEATURE_SETS', 'zscore', 'cluster', 
            'analyse_image', 'group_table', 'ensemble_size', 'svm_classifier', 'plot_outputs', 'montage', 'overlay',
            'morphology_parser', 'run_morphology', 'main']
 
-# %% ../nbs/04b_morphology.ipynb #6798af47
+# %% ../nbs/04b_morphology.ipynb #028d0f31
 import argparse, json, math, sys, time
 from pathlib import Path
 import numpy as np
@@ -59,7 +59,7 @@ def matlab_ccc(X, max_n:int=2000, seed:int=0)->float:
     X = np.asarray(X)[np.random.default_rng(seed).permutation(len(X))[:max_n]]
     return float(cophenet(linkage(X, "single"), pdist(X))[0])
 
-# %% ../nbs/04b_morphology.ipynb #dcf52023
+# %% ../nbs/04b_morphology.ipynb #a0985c6f
 def analyse_image(img,                         # 2-D micrograph
                   model,                       # trained ShapeCNN
                   pixel_size:float|None=None,  # [nm/px]
@@ -80,7 +80,7 @@ def analyse_image(img,                         # 2-D micrograph
     df["jaccard"] = resim_jaccard(masks, pr, native, n_phase) if (n_phase and len(crops)) else np.nan
     return lab, df, crops
 
-# %% ../nbs/04b_morphology.ipynb #817637d6
+# %% ../nbs/04b_morphology.ipynb #65473b33
 def group_table(df, group:str="group", cols=None)->pd.DataFrame:
     "Per-group mean ± std of the features (paper Tables S10/S11), with counts and σ/d̄ of the major axis."
     cols = cols or CLUSTER_FEATURES + CNN_COLS
@@ -96,8 +96,10 @@ def ensemble_size(df, col:str="major_axis")->dict:
     return dict(n=int(len(x)), mean=float(x.mean()) if len(x) else float("nan"), std=float(x.std(ddof=1)) if len(x) > 1 else float("nan"),
                 cv=float(x.std(ddof=1) / x.mean()) if len(x) > 1 else float("nan"))
 
-# %% ../nbs/04b_morphology.ipynb #8ea7d9c9
-def svm_classifier(X, y, n_search:int=12, seed:int=0)->dict:
+# %% ../nbs/04b_morphology.ipynb #07afd89c
+def svm_classifier(X, y, n_search:int=12, seed:int=0,
+                   max_n:int|None=None,  # use a random subset of at most this many rows (search cost grows ~n²)
+                  )->dict:
     "Randomised SVM hyper-parameter search; 80/20 stratified hold-out + 10-fold CV: accuracies, confusion matrix, best params."
     from scipy.stats import loguniform
     from sklearn.model_selection import train_test_split, RandomizedSearchCV, StratifiedKFold, cross_val_score
@@ -105,6 +107,7 @@ def svm_classifier(X, y, n_search:int=12, seed:int=0)->dict:
     from sklearn.metrics import confusion_matrix
     X, y = np.asarray(X), np.asarray(y)
     if len(np.unique(y)) < 2: raise ValueError("need at least two classes")
+    if max_n and len(X) > max_n: keep = np.random.default_rng(seed).permutation(len(X))[:max_n]; X, y = X[keep], y[keep]
     Xtr, Xte, ytr, yte = train_test_split(X, y, test_size=0.2, stratify=y, random_state=seed)
     dist = dict(C=loguniform(1e-3, 1e3), gamma=loguniform(1e-3, 1e3), kernel=["linear", "rbf", "poly"], degree=[2, 3])
     folds = max(2, min(5, np.bincount(ytr).min()))
@@ -114,7 +117,7 @@ def svm_classifier(X, y, n_search:int=12, seed:int=0)->dict:
     return dict(test_accuracy=float((best.predict(Xte) == yte).mean()), cv10_accuracy=float(cv10.mean()),
                 confusion=confusion_matrix(yte, best.predict(Xte)), best_params={k: v for k, v in search.best_params_.items()})
 
-# %% ../nbs/04b_morphology.ipynb #358bbd0f
+# %% ../nbs/04b_morphology.ipynb #ee122720
 def plot_outputs(df, group:str="group", max_points:int=2000, seed:int=0):
     "Paper Fig. 4-style summary: histograms + normal fits, dendrogram, parallel coordinates, PCA Pareto, 3-D (p, d, L_ratio)."
     import matplotlib.pyplot as plt
@@ -163,7 +166,7 @@ def overlay(img, labels, df, group:str="group"):
     ax.imshow(np.ma.masked_equal(lut[labels], 0), cmap="tab10", vmin=1, vmax=10, alpha=0.45, interpolation="nearest")
     ax.axis("off"); return fig
 
-# %% ../nbs/04b_morphology.ipynb #06813d6d
+# %% ../nbs/04b_morphology.ipynb #6791c5bf
 def morphology_parser()->argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="chiral-em morphology", description="Segment nanocrystals in TEM images, measure their "
                                 "shape (regionprops + superellipse p, d, L_ratio from a CNN) and cluster them into groups.")

@@ -1,0 +1,48 @@
+"Benchmark of chapter 04: simulator images/s (65,000-image set, best of 3) and end-to-end particles/min on the real sets
+(segmentation + features + crops + CNN inference). Writes results/bench/superellipse.json."
+import os, time
+import numpy as np
+import torch
+
+from chiral_em.core import Timer, project_root, set_threads, shared_data, versions, write_json
+from chiral_em.superellipse import simulate, ShapeCNN, load_model
+from chiral_em.morphology import analyse_image
+from chiral_em.emio import read_image
+
+
+def bench_simulator(n=65000, repeats=3):
+    simulate(np.random.default_rng(0), 1024)
+    times = []
+    for r in range(repeats):
+        with Timer() as t: simulate(np.random.default_rng(1 + r), n, workers=2)
+        times.append(t.s)
+    return dict(n_images=n, seconds_best=round(min(times), 3), seconds_all=[round(t, 3) for t in times],
+                images_per_s=round(n / min(times)))
+
+
+def bench_pipeline(model):
+    files = []
+    for name, pattern in (("stach_insitu_sintering_bftem", "*/images/*.png"), ("temseg_au_hrtem", "raw/frame_*.png")):
+        root = shared_data(name)
+        if root is not None: files += sorted(root.glob(pattern))[:40]
+    if not files: return dict(skipped="no shared data")
+    imgs = [read_image(f).data for f in files]
+    analyse_image(imgs[0], model, n_phase=0)                       # warm-up
+    n, t0 = 0, time.perf_counter()
+    for im in imgs: n += len(analyse_image(im, model, n_phase=0)[1])
+    dt = time.perf_counter() - t0
+    return dict(n_images=len(imgs), n_particles=n, seconds=round(dt, 2), particles_per_min=round(60 * n / dt))
+
+
+def main():
+    set_threads(2)
+    model_path = project_root() / "data" / "04_superellipse" / "shape_cnn_cpu.pt"
+    model = load_model(model_path) if model_path.exists() else ShapeCNN().eval()   # speed does not depend on the weights
+    out = dict(simulator=bench_simulator(), pipeline=bench_pipeline(model), threads=torch.get_num_threads(),
+               load_average=os.getloadavg()[0], versions=versions())
+    write_json(project_root() / "results" / "bench" / "superellipse.json", out)
+    print(out)
+
+
+if __name__ == "__main__":
+    main()
