@@ -7,7 +7,7 @@ __all__ = ['dice', 'find_columns', 'match_points', 'count_events', 'to_sampling'
            'segment_particles', 'segment_columns', 'bench_windowed', 'scale_bar_px', 'degeorge_pixel_size',
            'overlay_png', 'default_model', 'main']
 
-# %% ../nbs/05_hrtem.ipynb #48f1c14a
+# %% ../nbs/05_hrtem.ipynb #889e635e
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 from scipy.spatial.distance import cdist
@@ -50,7 +50,7 @@ def count_events(frames:list,   # column positions per frame [(n_t, 2), ...]
     out = [(m["fp"], m["fn"]) for m in (match_points(b, a, radius) for a, b in zip(frames[:-1], frames[1:]))]
     return np.array(out, int).reshape(-1, 2)
 
-# %% ../nbs/05_hrtem.ipynb #c88662f9
+# %% ../nbs/05_hrtem.ipynb #136d421a
 from scipy.ndimage import zoom
 from .fourier import sliding_window_predict, zone_axis_ratio
 from .nets import predict
@@ -102,21 +102,22 @@ def segment_columns(image:np.ndarray, model, meta:dict, pixel_size:float=None, t
     xy_px = (xy + 0.5) * s / px - 0.5     # back to input pixels
     return dict(cmap=cmap, xy_px=xy_px, xy_A=(xy_px + 0.5) * px, sampling=s)
 
-# %% ../nbs/05_hrtem.ipynb #4b225f5e
+# %% ../nbs/05_hrtem.ipynb #300c769f
 def bench_windowed(image_path, model_path, window:int=512, halo:int=64)->dict:
     "Time [s] and peak memory [GB] of windowed particle inference on a saved .npy image (run it in a fresh process)."
     import resource, time
-    import torch
+    from chiral_em.core import set_threads
     from chiral_em.nets import load_model
+    threads = set_threads()   # $CHIRAL_EM_THREADS or all cores
     img = np.load(image_path); model, meta = load_model(model_path)
     rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6
     t0 = time.perf_counter(); p = network_map(img, model, meta, 0, window, halo); t = time.perf_counter() - t0
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6
     np.save(str(image_path).replace(".npy", "_prob.npy"), p.astype(np.float16))
     return dict(size=list(img.shape), window=window, halo=halo, seconds=t, peak_rss_gb=peak, rss_before_gb=rss0,
-                threads=torch.get_num_threads())
+                threads=threads)
 
-# %% ../nbs/05_hrtem.ipynb #a1496c36
+# %% ../nbs/05_hrtem.ipynb #c2be0e4c
 def scale_bar_px(image:np.ndarray, corner:float=0.25)->int:
     "Length [px] of the longest run of saturated pixels in a row of the bottom-left corner (burned-in scale bar)."
     h, w = image.shape; sub = image[int(h * (1 - corner)):, :int(w * corner * 2)]

@@ -5,7 +5,7 @@
 # %% auto #0
 __all__ = ['msd_param_count', 'MSDNet', 'UNet', 'n_params', 'train_segmenter', 'predict', 'save_model', 'load_model']
 
-# %% ../nbs/05b_nets.ipynb #507663c7
+# %% ../nbs/05b_nets.ipynb #e436c9db
 import numpy as np
 import torch
 from torch import nn
@@ -60,7 +60,7 @@ class MSDNet(nn.Module):
         for l in self.layers: f = torch.cat([f, F.relu(l(f))], 1)
         return self.out(f)
 
-# %% ../nbs/05b_nets.ipynb #857b5f2e
+# %% ../nbs/05b_nets.ipynb #f4fe1967
 def _block(cin, cout):
     return nn.Sequential(nn.Conv2d(cin, cout, 3, padding=1, padding_mode="reflect"), nn.BatchNorm2d(cout), nn.ReLU(inplace=True),
                          nn.Conv2d(cout, cout, 3, padding=1, padding_mode="reflect"), nn.BatchNorm2d(cout), nn.ReLU(inplace=True))
@@ -91,7 +91,7 @@ def n_params(model:nn.Module)->int:
     "Number of trainable parameters."
     return sum(p.numel() for p in model.parameters() if p.requires_grad)
 
-# %% ../nbs/05b_nets.ipynb #2ef07032
+# %% ../nbs/05b_nets.ipynb #fe71cc35
 def train_segmenter(model:nn.Module, batch_fn,   # batch_fn(step) -> (x, y) float32 arrays (B, 1, H, W), (B, C, H, W)
                     steps:int=200, lr:float=1e-3,
                     losses=("bce",),              # per output channel: "bce" (mask logits) or "mse" (column map)
@@ -106,7 +106,7 @@ def train_segmenter(model:nn.Module, batch_fn,   # batch_fn(step) -> (x, y) floa
         out = model(x)
         loss = sum(F.binary_cross_entropy_with_logits(out[:, c], y[:, c]) if l == "bce" else 10 * F.mse_loss(out[:, c], y[:, c])
                    for c, l in enumerate(losses))
-        opt.zero_grad(); loss.backward(); opt.step(); sched.step(); hist.append(float(loss))
+        opt.zero_grad(); loss.backward(); opt.step(); sched.step(); hist.append(loss.item())
     model.eval()
     return hist
 
