@@ -7,7 +7,7 @@ __all__ = ['CLUSTER_FEATURES', 'CNN_COLS', 'FEATURE_SETS', 'zscore', 'cluster', 
            'analyse_image', 'group_table', 'ensemble_size', 'svm_classifier', 'plot_outputs', 'montage', 'overlay',
            'morphology_parser', 'run_morphology', 'main']
 
-# %% ../nbs/04b_morphology.ipynb #028d0f31
+# %% ../nbs/04b_morphology.ipynb #2fefc64d
 import argparse, json, math, sys, time
 from pathlib import Path
 import numpy as np
@@ -59,7 +59,7 @@ def matlab_ccc(X, max_n:int=2000, seed:int=0)->float:
     X = np.asarray(X)[np.random.default_rng(seed).permutation(len(X))[:max_n]]
     return float(cophenet(linkage(X, "single"), pdist(X))[0])
 
-# %% ../nbs/04b_morphology.ipynb #a0985c6f
+# %% ../nbs/04b_morphology.ipynb #bb301e4f
 def analyse_image(img,                         # 2-D micrograph
                   model,                       # trained ShapeCNN
                   pixel_size:float|None=None,  # [nm/px]
@@ -80,7 +80,7 @@ def analyse_image(img,                         # 2-D micrograph
     df["jaccard"] = resim_jaccard(masks, pr, native, n_phase) if (n_phase and len(crops)) else np.nan
     return lab, df, crops
 
-# %% ../nbs/04b_morphology.ipynb #65473b33
+# %% ../nbs/04b_morphology.ipynb #23ba2167
 def group_table(df, group:str="group", cols=None)->pd.DataFrame:
     "Per-group mean ± std of the features (paper Tables S10/S11), with counts and σ/d̄ of the major axis."
     cols = cols or CLUSTER_FEATURES + CNN_COLS
@@ -96,7 +96,7 @@ def ensemble_size(df, col:str="major_axis")->dict:
     return dict(n=int(len(x)), mean=float(x.mean()) if len(x) else float("nan"), std=float(x.std(ddof=1)) if len(x) > 1 else float("nan"),
                 cv=float(x.std(ddof=1) / x.mean()) if len(x) > 1 else float("nan"))
 
-# %% ../nbs/04b_morphology.ipynb #07afd89c
+# %% ../nbs/04b_morphology.ipynb #6cfd9af2
 def svm_classifier(X, y, n_search:int=12, seed:int=0,
                    max_n:int|None=None,  # use a random subset of at most this many rows (search cost grows ~n²)
                   )->dict:
@@ -117,7 +117,7 @@ def svm_classifier(X, y, n_search:int=12, seed:int=0,
     return dict(test_accuracy=float((best.predict(Xte) == yte).mean()), cv10_accuracy=float(cv10.mean()),
                 confusion=confusion_matrix(yte, best.predict(Xte)), best_params={k: v for k, v in search.best_params_.items()})
 
-# %% ../nbs/04b_morphology.ipynb #ee122720
+# %% ../nbs/04b_morphology.ipynb #ccd0a893
 def plot_outputs(df, group:str="group", max_points:int=2000, seed:int=0):
     "Paper Fig. 4-style summary: histograms + normal fits, dendrogram, parallel coordinates, PCA Pareto, 3-D (p, d, L_ratio)."
     import matplotlib.pyplot as plt
@@ -166,7 +166,7 @@ def overlay(img, labels, df, group:str="group"):
     ax.imshow(np.ma.masked_equal(lut[labels], 0), cmap="tab10", vmin=1, vmax=10, alpha=0.45, interpolation="nearest")
     ax.axis("off"); return fig
 
-# %% ../nbs/04b_morphology.ipynb #6791c5bf
+# %% ../nbs/04b_morphology.ipynb #e4574cfc
 def morphology_parser()->argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="chiral-em morphology", description="Segment nanocrystals in TEM images, measure their "
                                 "shape (regionprops + superellipse p, d, L_ratio from a CNN) and cluster them into groups.")
@@ -191,18 +191,21 @@ def run_morphology(paths, out, pixel_size=None, model=None, clusters="auto", pip
     if clusters != "auto" and (not str(clusters).isdigit() or int(clusters) < 1): raise ValueError(f"--clusters must be 'auto' or a positive integer, got {clusters!r}")
     net = load_model(model) if isinstance(model, (str, Path)) else (model if model is not None else default_model())
     dark = {"auto": None, "dark": True, "bright": False}[polarity]
-    batch = iter_images(paths, verbose=verbose); parts, per_image, t0 = [], [], time.perf_counter()
+    batch = iter_images(paths, verbose=verbose); parts, per_image, used, t0 = [], [], set(), time.perf_counter()
     for im in batch:
         px = pixel_size or im.pixel_size
         try: lab, df, _ = analyse_image(im.data, net, px, pipeline, dark)
         except Exception as e:                                 # a readable but unprocessable image: report, skip, go on
             batch.skipped.append((im.path, f"processing failed ({type(e).__name__}: {e})")); continue
-        stem = im.path.stem; write_label_tif(out / f"{stem}_labels.tif", lab, px)
-        df.insert(0, "image", im.path.name); df["pixel_size_nm"] = px
+        stem = im.path.stem
+        if stem in used: stem = f"{im.path.parent.name}_{stem}"           # same file name in two folders
+        while stem in used: stem += "_"
+        used.add(stem); write_label_tif(out / f"{stem}_labels.tif", lab, px)
+        df.insert(0, "image", stem); df.insert(1, "path", str(im.path)); df["pixel_size_nm"] = px
         with atomic_write(out / f"{stem}_particles.csv", "w") as f: df.to_csv(f, index=False)
-        parts.append((im, lab, df)); per_image.append(dict(image=str(im.path), particles=int(len(df)), pixel_size_nm=px))
+        parts.append((stem, im, lab, df)); per_image.append(dict(image=str(im.path), stem=stem, particles=int(len(df)), pixel_size_nm=px))
     elapsed = time.perf_counter() - t0
-    P = pd.concat([d for _, _, d in parts], ignore_index=True) if parts else pd.DataFrame()
+    P = pd.concat([d for *_, d in parts], ignore_index=True) if parts else pd.DataFrame()
     summary = dict(images=per_image, n_images=len(parts), n_particles=int(len(P)), seconds=round(elapsed, 2),
                    particles_per_min=round(60 * len(P) / max(elapsed, 1e-9), 1),
                    skipped=[dict(path=str(p), reason=r) for p, r in batch.skipped])
@@ -218,9 +221,9 @@ def run_morphology(paths, out, pixel_size=None, model=None, clusters="auto", pip
             gt = group_table(P.loc[use.index]);
             with atomic_write(out / "groups.csv", "w") as f: gt.to_csv(f)
             fig = plot_outputs(P.loc[use.index]); fig.savefig(out / "summary.png", dpi=100); plt.close(fig)
-        for im, lab, _ in parts:
-            d = P[P.image == im.path.name]
-            if (d.group > 0).any(): fig = overlay(im.data, lab, d[d.group > 0]); fig.savefig(out / f"{im.path.stem}_overlay.png", dpi=100); plt.close(fig)
+        for stem, im, lab, _ in parts:
+            d = P[P.image == stem]
+            if (d.group > 0).any(): fig = overlay(im.data, lab, d[d.group > 0]); fig.savefig(out / f"{stem}_overlay.png", dpi=100); plt.close(fig)
         with atomic_write(out / "particles.csv", "w") as f: P.to_csv(f, index=False)
     write_json(out / "summary.json", summary)
     return summary
