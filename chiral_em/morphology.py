@@ -4,10 +4,10 @@
 
 # %% auto #0
 __all__ = ['CLUSTER_FEATURES', 'CNN_COLS', 'FEATURE_SETS', 'zscore', 'cluster', 'choose_k', 'clustering_ccc', 'matlab_ccc',
-           'analyse_image', 'group_table', 'ensemble_size', 'svm_classifier', 'plot_outputs', 'montage', 'overlay',
-           'morphology_parser', 'run_morphology', 'main']
+           'analyse_image', 'group_table', 'ensemble_size', 'svm_classifier', 'plot_outputs', 'montage',
+           'population_montage', 'overlay', 'morphology_parser', 'run_morphology', 'main']
 
-# %% ../nbs/04b_morphology.ipynb #2fefc64d
+# %% ../nbs/04b_morphology.ipynb #afc52dc0
 import argparse, json, math, sys, time
 from pathlib import Path
 import numpy as np
@@ -59,7 +59,7 @@ def matlab_ccc(X, max_n:int=2000, seed:int=0)->float:
     X = np.asarray(X)[np.random.default_rng(seed).permutation(len(X))[:max_n]]
     return float(cophenet(linkage(X, "single"), pdist(X))[0])
 
-# %% ../nbs/04b_morphology.ipynb #bb301e4f
+# %% ../nbs/04b_morphology.ipynb #a0c23dcb
 def analyse_image(img,                         # 2-D micrograph
                   model,                       # trained ShapeCNN
                   pixel_size:float|None=None,  # [nm/px]
@@ -80,7 +80,7 @@ def analyse_image(img,                         # 2-D micrograph
     df["jaccard"] = resim_jaccard(masks, pr, native, n_phase) if (n_phase and len(crops)) else np.nan
     return lab, df, crops
 
-# %% ../nbs/04b_morphology.ipynb #23ba2167
+# %% ../nbs/04b_morphology.ipynb #b468f761
 def group_table(df, group:str="group", cols=None)->pd.DataFrame:
     "Per-group mean ± std of the features (paper Tables S10/S11), with counts and σ/d̄ of the major axis."
     cols = cols or CLUSTER_FEATURES + CNN_COLS
@@ -96,7 +96,7 @@ def ensemble_size(df, col:str="major_axis")->dict:
     return dict(n=int(len(x)), mean=float(x.mean()) if len(x) else float("nan"), std=float(x.std(ddof=1)) if len(x) > 1 else float("nan"),
                 cv=float(x.std(ddof=1) / x.mean()) if len(x) > 1 else float("nan"))
 
-# %% ../nbs/04b_morphology.ipynb #6cfd9af2
+# %% ../nbs/04b_morphology.ipynb #80ed8cc3
 def svm_classifier(X, y, n_search:int=12, seed:int=0,
                    max_n:int|None=None,  # use a random subset of at most this many rows (search cost grows ~n²)
                   )->dict:
@@ -117,7 +117,7 @@ def svm_classifier(X, y, n_search:int=12, seed:int=0,
     return dict(test_accuracy=float((best.predict(Xte) == yte).mean()), cv10_accuracy=float(cv10.mean()),
                 confusion=confusion_matrix(yte, best.predict(Xte)), best_params={k: v for k, v in search.best_params_.items()})
 
-# %% ../nbs/04b_morphology.ipynb #ccd0a893
+# %% ../nbs/04b_morphology.ipynb #027d2812
 def plot_outputs(df, group:str="group", max_points:int=2000, seed:int=0):
     "Paper Fig. 4-style summary: histograms + normal fits, dendrogram, parallel coordinates, PCA Pareto, 3-D (p, d, L_ratio)."
     import matplotlib.pyplot as plt
@@ -158,6 +158,19 @@ def montage(crops, groups, per_group:int=10):
         r[0].set_title(f"group {g} (n={np.sum(np.asarray(groups) == g)})", fontsize=7, loc="left")
     return fig
 
+def population_montage(crops, groups, n:int=400, seed:int=0):
+    "Montage of a random sample of crops, sorted by group, each framed in its group's colour (relative group sizes)."
+    import matplotlib.pyplot as plt
+    g = np.asarray(groups); idx = np.random.default_rng(seed).permutation(len(g))[:n]; idx = idx[np.argsort(g[idx], kind="stable")]
+    cols = int(np.ceil(np.sqrt(len(idx)))); rows = int(np.ceil(len(idx) / cols)); size = crops.shape[-1] + 4
+    canvas = np.ones((rows * size, cols * size, 3)); cmap = plt.get_cmap("tab10")
+    for k, i in enumerate(idx):
+        r, c = divmod(k, cols); tile = np.ones((size, size, 3)) * np.array(cmap((g[i] - 1) % 10)[:3])
+        tile[2:-2, 2:-2] = crops[i][..., None]; canvas[r * size:(r + 1) * size, c * size:(c + 1) * size] = tile
+    fig, ax = plt.subplots(figsize=(8, 8 * rows / cols)); ax.imshow(canvas); ax.axis("off")
+    ax.set_title(", ".join(f"group {k}: {np.mean(g == k):.0%}" for k in sorted(np.unique(g))), fontsize=8)
+    return fig
+
 def overlay(img, labels, df, group:str="group"):
     "Micrograph with each particle coloured by its group."
     import matplotlib.pyplot as plt
@@ -166,7 +179,7 @@ def overlay(img, labels, df, group:str="group"):
     ax.imshow(np.ma.masked_equal(lut[labels], 0), cmap="tab10", vmin=1, vmax=10, alpha=0.45, interpolation="nearest")
     ax.axis("off"); return fig
 
-# %% ../nbs/04b_morphology.ipynb #e4574cfc
+# %% ../nbs/04b_morphology.ipynb #319b0491
 def morphology_parser()->argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="chiral-em morphology", description="Segment nanocrystals in TEM images, measure their "
                                 "shape (regionprops + superellipse p, d, L_ratio from a CNN) and cluster them into groups.")
@@ -194,7 +207,7 @@ def run_morphology(paths, out, pixel_size=None, model=None, clusters="auto", pip
     batch = iter_images(paths, verbose=verbose); parts, per_image, used, t0 = [], [], set(), time.perf_counter()
     for im in batch:
         px = pixel_size or im.pixel_size
-        try: lab, df, _ = analyse_image(im.data, net, px, pipeline, dark)
+        try: lab, df, crops = analyse_image(im.data, net, px, pipeline, dark)
         except Exception as e:                                 # a readable but unprocessable image: report, skip, go on
             batch.skipped.append((im.path, f"processing failed ({type(e).__name__}: {e})")); continue
         stem = im.path.stem
@@ -203,7 +216,7 @@ def run_morphology(paths, out, pixel_size=None, model=None, clusters="auto", pip
         used.add(stem); write_label_tif(out / f"{stem}_labels.tif", lab, px)
         df.insert(0, "image", stem); df.insert(1, "path", str(im.path)); df["pixel_size_nm"] = px
         with atomic_write(out / f"{stem}_particles.csv", "w") as f: df.to_csv(f, index=False)
-        parts.append((stem, im, lab, df)); per_image.append(dict(image=str(im.path), stem=stem, particles=int(len(df)), pixel_size_nm=px))
+        parts.append((stem, im, lab, crops, df)); per_image.append(dict(image=str(im.path), stem=stem, particles=int(len(df)), pixel_size_nm=px))
     elapsed = time.perf_counter() - t0
     P = pd.concat([d for *_, d in parts], ignore_index=True) if parts else pd.DataFrame()
     summary = dict(images=per_image, n_images=len(parts), n_particles=int(len(P)), seconds=round(elapsed, 2),
@@ -221,7 +234,9 @@ def run_morphology(paths, out, pixel_size=None, model=None, clusters="auto", pip
             gt = group_table(P.loc[use.index]);
             with atomic_write(out / "groups.csv", "w") as f: gt.to_csv(f)
             fig = plot_outputs(P.loc[use.index]); fig.savefig(out / "summary.png", dpi=100); plt.close(fig)
-        for stem, im, lab, _ in parts:
+            allc = np.concatenate([c for _, _, _, c, _ in parts])
+            fig = population_montage(allc[use.index.values], P.loc[use.index, "group"].values); fig.savefig(out / "population_montage.png", dpi=100); plt.close(fig)
+        for stem, im, lab, _, _ in parts:
             d = P[P.image == stem]
             if (d.group > 0).any(): fig = overlay(im.data, lab, d[d.group > 0]); fig.savefig(out / f"{stem}_overlay.png", dpi=100); plt.close(fig)
         with atomic_write(out / "particles.csv", "w") as f: P.to_csv(f, index=False)
