@@ -17,7 +17,7 @@ def sim_bench(n_images=16, n_structures=16):
     finally: shutil.rmtree(tmp)
     return out
 
-def window_bench(size=4096, depth=30, window=1024, halo=64):
+def window_bench(size=4096, depth=30, window=768, halo=64, overlap=0.25):
     "Random-weight MSD-net (speed does not depend on the weights) on a random 4096² image, in a fresh process."
     import torch
     from chiral_em.nets import MSDNet, save_model
@@ -26,7 +26,7 @@ def window_bench(size=4096, depth=30, window=1024, halo=64):
         torch.manual_seed(0); save_model(os.path.join(tmp, "m.pt"), MSDNet(depth), sampling=0.2, losses=("bce",))
         np.save(os.path.join(tmp, "img.npy"), np.random.default_rng(0).normal(size=(size, size)).astype(np.float32))
         code = (f"import json; from chiral_em.hrtem import bench_windowed; "
-                f"print(json.dumps(bench_windowed({os.path.join(tmp, 'img.npy')!r}, {os.path.join(tmp, 'm.pt')!r}, {window}, {halo})))")
+                f"print(json.dumps(bench_windowed({os.path.join(tmp, 'img.npy')!r}, {os.path.join(tmp, 'm.pt')!r}, {window}, {halo}, {overlap})))")
         r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
         return dict(json.loads(r.stdout.strip().splitlines()[-1]), msd_depth=depth, goal_s=60, goal_gb=2)
     finally: shutil.rmtree(tmp)
