@@ -7,7 +7,7 @@ __all__ = ['FEATURES', 'LENGTHS', 'AREAS', 'to_gray', 'find_data_bar', 'polarity
            'segment_baseline', 'typical_radius', 'segment_default', 'feret', 'particle_features', 'crop_particles',
            'match_instances', 'eq_diameters', 'eval_instances', 'summarize_eval']
 
-# %% ../nbs/04a_segment.ipynb #e1f7f10c
+# %% ../nbs/04a_segment.ipynb #3ee4d337
 import math
 import numpy as np, cv2
 from scipy import ndimage as ndi
@@ -104,7 +104,7 @@ def segment_default(img,                    # 2-D micrograph, any dtype
         return watershed_split(fg, max(1.0, split * r))
     return _with_bar(run, img)
 
-# %% ../nbs/04a_segment.ipynb #9dee978d
+# %% ../nbs/04a_segment.ipynb #3fb1f259
 FEATURES = ["area", "perimeter", "perimeter_old", "circularity", "major_axis", "minor_axis", "eccentricity", "orientation",
             "solidity", "extent", "equiv_diameter", "convex_area", "filled_area", "euler_number", "max_feret",
             "max_feret_angle", "min_feret", "min_feret_angle", "centroid_x", "centroid_y", "bbox_x", "bbox_y", "bbox_w",
@@ -170,7 +170,7 @@ def crop_particles(img, labels, size:int=44, pad:int=2, seed:int=0):
     if not out[0]: return np.zeros((0, size, size), np.float32), np.zeros((0, size, size), bool), np.zeros(0, int), np.zeros(0)
     return np.stack(out[0]).astype(np.float32), np.stack(out[1]), np.array(out[2]), np.array(out[3], np.float32)
 
-# %% ../nbs/04a_segment.ipynb #c7a44db3
+# %% ../nbs/04a_segment.ipynb #3d387281
 def match_instances(gt, pred, thr:float=0.5):
     "Pairs of (gt, pred) instances with IoU > thr: (iou, gt ids, pred ids, n_gt, n_pred)."
     g, p = np.asarray(gt).ravel().astype(np.int64), np.asarray(pred).ravel().astype(np.int64)
