@@ -4,8 +4,8 @@
 
 # %% auto #0
 __all__ = ['dice', 'find_columns', 'match_points', 'column_events', 'count_events', 'to_sampling', 'standardize', 'network_map',
-           'segment_particles', 'segment_columns', 'bench_windowed', 'scale_bar_px', 'degeorge_pixel_size',
-           'overlay_png', 'default_model', 'main']
+           'segment_particles', 'segment_columns', 'peak_rss_gb', 'bench_windowed', 'scale_bar_px',
+           'degeorge_pixel_size', 'overlay_png', 'default_model', 'main']
 
 # %% ../nbs/05_hrtem.ipynb #1270acd9
 import numpy as np
@@ -117,6 +117,16 @@ def segment_columns(image:np.ndarray, model, meta:dict, pixel_size:float=None, t
     return dict(cmap=cmap, xy_px=xy_px, xy_A=(xy_px + 0.5) * px, sampling=s)
 
 # %% ../nbs/05_hrtem.ipynb #d650aec8
+def peak_rss_gb()->float:
+    "Peak resident memory of this process [GB]: VmHWM (reset by exec, unlike ru_maxrss, which keeps a forking parent's peak)."
+    import resource
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"): return int(line.split()[1]) / 1e6
+    except OSError: pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6
+
 def bench_windowed(image_path, model_path, window:int=512, halo:int=64, overlap:float=0.5)->dict:
     "Time [s] and peak memory [GB] of windowed particle inference on a saved .npy image (run it in a fresh process)."
     import resource, time
@@ -124,9 +134,9 @@ def bench_windowed(image_path, model_path, window:int=512, halo:int=64, overlap:
     from chiral_em.nets import load_model
     threads = set_threads()   # $CHIRAL_EM_THREADS or all cores
     img = np.load(image_path); model, meta = load_model(model_path)
-    rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6
+    rss0 = peak_rss_gb()
     t0 = time.perf_counter(); p = network_map(img, model, meta, 0, window, halo, overlap); t = time.perf_counter() - t0
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6
+    peak = peak_rss_gb()
     np.save(str(image_path).replace(".npy", "_prob.npy"), p.astype(np.float16))
     return dict(size=list(img.shape), window=window, halo=halo, overlap=overlap, seconds=t, peak_rss_gb=peak, rss_before_gb=rss0,
                 threads=threads)
