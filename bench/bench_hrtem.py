@@ -1,4 +1,4 @@
-"""Benchmark chapter 05 (HRTEM): (1) abTEM images/s at 256² for a ~700-atom Au particle on carbon, naive loop vs
+"""Benchmark chapter 05 (HRTEM): (1) abTEM images/s at 256² for the 711-atom Au truncated octahedron on carbon, naive loop vs
 exit-wave reuse across imaging conditions, and structures/s through core.cached_dataset; (2) Hamming-windowed MSD-net
 inference on a 4096² field: wall time and peak memory of a fresh process (goal ≤ 60 s, ≤ 2 GB)."""
 import json, os, shutil, subprocess, sys, tempfile, time
@@ -7,7 +7,7 @@ from chiral_em.core import cached_dataset, project_root, write_json, versions
 
 def sim_bench(n_images=16, n_structures=16):
     from chiral_em.hrtem_sim import benchmark_reuse, generate_structures
-    out = benchmark_reuse(n_images, 700, 256, 0.2, seed=0)
+    out = benchmark_reuse(n_images, 711, 256, 0.2, seed=0)
     tmp = tempfile.mkdtemp()
     try:
         t = time.perf_counter()
