@@ -22,8 +22,9 @@ reproduce: $(STAMP)
 	$(BIN)/chiral-em reproduce --profile $(PROFILE)
 
 ## nbdev_test (every notebook in the smoke profile) and pytest
+# nbdev_test runs one notebook per core in parallel, so each notebook gets one torch thread.
 test: $(STAMP)
-	$(BIN)/nbdev_test --timing
+	CHIRAL_EM_THREADS=1 $(BIN)/nbdev_test --timing
 	$(BIN)/python -m pytest -q tests
 
 ## notebooks clean and chiral_em/ in sync with them (CI runs this before `test`)
