@@ -12,10 +12,10 @@ from torch import nn
 import torch.nn.functional as F
 
 # %% auto #0
-__all__ = ['PARAM_RANGES', 'N_THETA', 'PIX_LEVELS', 'TARGETS', 'TARGET_SCALE', 'SYNTHESES', 'superellipse_radius',
-           'sample_params', 'sample_style', 'shape_alpha', 'render_batch', 'simulate', 'ShapeCNN', 'to_input',
-           'split_indices', 'predict', 'rmse', 'train_cnn', 'resim_jaccard', 'render_scene', 'load_model',
-           'default_model']
+__all__ = ['PARAM_RANGES', 'N_THETA', 'PIX_LEVELS', 'TARGETS', 'TARGET_SCALE', 'PACKAGED_MODEL', 'SYNTHESES',
+           'superellipse_radius', 'sample_params', 'sample_style', 'shape_alpha', 'render_batch', 'simulate',
+           'ShapeCNN', 'to_input', 'split_indices', 'predict', 'rmse', 'train_cnn', 'resim_jaccard', 'render_scene',
+           'load_model', 'default_model']
 
 # %% ../nbs/04_superellipse.ipynb #f7fab2bc
 PARAM_RANGES = dict(p=(1.0, 15.0),          # curvature (p-norm); methods.md §5.2 proposal
@@ -204,6 +204,12 @@ def train_cnn(images, params,          # uint8 crops [N,44,44] and parameters [N
             step += 1
     return model, hist
 
+# %% ../nbs/04_superellipse.ipynb #ddaae9ea
+from importlib import resources
+from .core import atomic_write
+PACKAGED_MODEL = Path(str(resources.files("chiral_em"))) / "models" / "shape_cnn_cpu.pt"  # the cpu-profile shape CNN, shipped
+
+
 # %% ../nbs/04_superellipse.ipynb #df28805b
 def resim_jaccard(masks,             # input masks [N,size,size], long side vertical OR any rot90 (both tried)
                   params,            # predicted (p, d, L_ratio) [N,>=3]
@@ -266,11 +272,12 @@ def load_model(path:str|Path, width:int=8)->ShapeCNN:
     m = ShapeCNN(width); m.load_state_dict(torch.load(path, map_location="cpu", weights_only=True)); return m.eval()
 
 def default_model(n:int=20000, epochs:int=5, seed:int=0, root:str|Path|None=None, progress:bool=True)->ShapeCNN:
-    "The CLI's default CNN: the chapter's paper- or cpu-profile model if present, else one trained once on simulated crops (offline) and cached."
+    "The CLI's default CNN: this checkout's paper/cpu model, else the shipped cpu model, else one trained once on simulated crops (offline) and cached."
     from chiral_em.core import cached_dataset, data_root
     d = Path(root or data_root()) / "04_superellipse"
     for prof in ("paper", "cpu"):
         if (d / f"shape_cnn_{prof}.pt").exists(): return load_model(d / f"shape_cnn_{prof}.pt")
+    if PACKAGED_MODEL.exists(): return load_model(PACKAGED_MODEL)
     path = d / f"shape_cnn_default_n{n}_e{epochs}_s{seed}.pt"
     if path.exists(): return load_model(path)
     print(f"training the default shape CNN once on {n} simulated crops ({epochs} epochs); cached in {path}")
