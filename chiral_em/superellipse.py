@@ -284,6 +284,5 @@ def default_model(n:int=20000, epochs:int=5, seed:int=0, root:str|Path|None=None
     ds = cached_dataset("superellipse_crops", simulate, n=n, seed=seed, version="3", progress=progress)
     tr, va, _ = split_indices(n, seed)
     model, _ = train_cnn(ds["images"], ds["params"], tr, va, epochs=epochs, seed=seed, progress=progress)
-    path.parent.mkdir(parents=True, exist_ok=True); tmp = path.with_suffix(".tmp")
-    torch.save(model.state_dict(), tmp); tmp.replace(path)
+    with atomic_write(path) as f: torch.save(model.state_dict(), f)
     return model.eval()
