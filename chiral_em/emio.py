@@ -174,12 +174,13 @@ class ImageBatch:
     def __iter__(self):
         for p in self.paths:
             try: im = read_image(p)
-            except ImageReadError as e:
-                self.skipped.append((e.path, e.reason))
-                if self.verbose: print(f"skipped {e.path}: {e.reason}", file=sys.stderr)
-                continue
+            except ImageReadError as e: self.skip(e.path, e.reason); continue
             self.n_read += 1
             yield im
+    def skip(self, path, reason:str):
+        "Record `path` as skipped for `reason` (also for images that read but fail later), and say so once if verbose."
+        self.skipped.append((Path(path), reason))
+        if self.verbose: print(f"skipped {path}: {reason}", file=sys.stderr)
     def report(self)->str:
         "One line per skipped file, after a count."
         return "\n".join([f"{self.n_read} read, {len(self.skipped)} skipped", *(f"  {p}: {r}" for p, r in self.skipped)])

@@ -214,9 +214,9 @@ def main(argv=None)->int:
                     w = csv.writer(f); w.writerow(["x_px", "y_px", "x_A", "y_A"]); w.writerows(np.c_[r["xy_px"], r["xy_A"]].round(3).tolist())
                 overlay_png(out / f"{stem}_overlay.png", im.data, None, r["xy_px"]); n = len(r["xy_px"])
         except ValueError as e:
-            batch.skipped.append((im.path, str(e))); print(f"skipped {im.path}: {e}", file=sys.stderr); continue
+            batch.skip(im.path, str(e)); continue
         summary.append(dict(file=str(im.path), kind=a.kind, count=n, pixel_size_A=px))
         print(f"{im.path}: {n} {a.kind}")
     write_json(out / "summary.json", dict(results=summary, skipped=[dict(file=str(p), reason=r) for p, r in batch.skipped]))
-    print(batch.report())
+    print(f"{batch.n_read} read, {len(batch.skipped)} skipped; results in {out}")
     return 0 if summary or not batch.skipped else 1

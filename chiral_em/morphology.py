@@ -212,7 +212,7 @@ def run_morphology(paths, out, pixel_size=None, model=None, clusters="auto", pip
         px = pixel_size or im.pixel_size
         try: lab, df, crops = analyse_image(im.data, net, px, pipeline, dark)
         except Exception as e:                                 # a readable but unprocessable image: report, skip, go on
-            batch.skipped.append((im.path, f"processing failed ({type(e).__name__}: {e})")); continue
+            batch.skip(im.path, f"processing failed ({type(e).__name__}: {e})"); continue
         stem = im.path.stem
         if stem in used: stem = f"{im.path.parent.name}_{stem}"           # same file name in two folders
         while stem in used: stem += "_"
@@ -253,7 +253,6 @@ def main(argv:list[str]|None=None)->int:
         s = run_morphology(a.images, a.out, a.pixel_size, a.model, a.clusters, a.pipeline, a.polarity, a.include_border)
     except (ValueError, FileNotFoundError) as e:
         print(f"chiral-em morphology: error: {e}", file=sys.stderr); return 2
-    for sk in s["skipped"]: print(f"skipped {sk['path']}: {sk['reason']}", file=sys.stderr)
     print(f"{s['n_particles']} particles in {s['n_images']} images ({s['particles_per_min']:,.0f}/min); "
           f"{len(s['skipped'])} skipped; results in {a.out}")
     return 0 if s["n_images"] else 1

@@ -237,7 +237,7 @@ def embed_files(paths, model_path, out_dir, batch:int=32, recursive:bool=False)-
     imgs = iter_images(paths, recursive=recursive, verbose=False); X, names = [], []
     for im in imgs:
         try: X.append(prepare(im.data, ck["size"])); names.append(str(im.path))
-        except ValueError as e: imgs.skipped.append((im.path, str(e)))
+        except ValueError as e: imgs.skip(im.path, str(e))
     E = embed(model, np.stack(X), batch) if X else np.zeros((0, model.config["emb"]), np.float32)
     labels, d = classify(E, ck["centroids"].numpy(), ck["classes"]) if X else ([], np.zeros((0, len(ck["classes"]))))
     out = Path(out_dir); out.mkdir(parents=True, exist_ok=True)
