@@ -7,7 +7,7 @@ __all__ = ['CLUSTER_FEATURES', 'CNN_COLS', 'FEATURE_SETS', 'zscore', 'cluster', 
            'analyse_image', 'group_table', 'ensemble_size', 'svm_classifier', 'plot_outputs', 'montage',
            'population_montage', 'overlay', 'morphology_parser', 'run_morphology', 'main']
 
-# %% ../nbs/04b_morphology.ipynb #3db2a1c3
+# %% ../nbs/04b_morphology.ipynb #05be2d15
 import argparse, json, math, sys, time
 from pathlib import Path
 import numpy as np
@@ -59,7 +59,7 @@ def matlab_ccc(X, max_n:int=2000, seed:int=0)->float:
     X = np.asarray(X)[np.random.default_rng(seed).permutation(len(X))[:max_n]]
     return float(cophenet(linkage(X, "single"), pdist(X))[0])
 
-# %% ../nbs/04b_morphology.ipynb #eebe3028
+# %% ../nbs/04b_morphology.ipynb #0566a707
 def analyse_image(img,                         # 2-D micrograph
                   model,                       # trained ShapeCNN
                   pixel_size:float|None=None,  # [nm/px]
@@ -76,14 +76,14 @@ def analyse_image(img,                         # 2-D micrograph
     crops, masks, ids, native = crop_particles(img, lab)
     import torch
     n0 = torch.get_num_threads(); torch.set_num_threads(1)       # small batches: one thread avoids OpenMP spin-waits
-    try: pr = predict(model, crops) if len(crops) else np.zeros((0, 3))
+    try: pr = predict(model, crops, masks=masks) if len(crops) else np.zeros((0, 3))
     finally: torch.set_num_threads(n0)
     df = df.set_index("label").loc[ids].reset_index() if len(ids) else df
     for i, c in enumerate(CNN_COLS): df[c] = pr[:, i]
     df["jaccard"] = resim_jaccard(masks, pr, native, n_phase) if (n_phase and len(crops)) else np.nan
     return lab, df, crops
 
-# %% ../nbs/04b_morphology.ipynb #be956cd1
+# %% ../nbs/04b_morphology.ipynb #fd814a43
 def group_table(df, group:str="group", cols=None)->pd.DataFrame:
     "Per-group mean ± std of the features (paper Tables S10/S11), with counts and σ/d̄ of the major axis."
     cols = cols or CLUSTER_FEATURES + CNN_COLS
@@ -99,7 +99,7 @@ def ensemble_size(df, col:str="major_axis")->dict:
     return dict(n=int(len(x)), mean=float(x.mean()) if len(x) else float("nan"), std=float(x.std(ddof=1)) if len(x) > 1 else float("nan"),
                 cv=float(x.std(ddof=1) / x.mean()) if len(x) > 1 else float("nan"))
 
-# %% ../nbs/04b_morphology.ipynb #d3287d6a
+# %% ../nbs/04b_morphology.ipynb #496a8d84
 def svm_classifier(X, y, n_search:int=12, seed:int=0,
                    max_n:int|None=None,  # use a random subset of at most this many rows (search cost grows ~n²)
                   )->dict:
@@ -120,7 +120,7 @@ def svm_classifier(X, y, n_search:int=12, seed:int=0,
     return dict(test_accuracy=float((best.predict(Xte) == yte).mean()), cv10_accuracy=float(cv10.mean()),
                 confusion=confusion_matrix(yte, best.predict(Xte)), best_params={k: v for k, v in search.best_params_.items()})
 
-# %% ../nbs/04b_morphology.ipynb #1a187f68
+# %% ../nbs/04b_morphology.ipynb #e9714655
 def plot_outputs(df, group:str="group", max_points:int=2000, seed:int=0):
     "Paper Fig. 4-style summary: histograms + normal fits, dendrogram, parallel coordinates, PCA Pareto, 3-D (p, d, L_ratio)."
     import matplotlib.pyplot as plt
@@ -182,7 +182,7 @@ def overlay(img, labels, df, group:str="group"):
     ax.imshow(np.ma.masked_equal(lut[labels], 0), cmap="tab10", vmin=1, vmax=10, alpha=0.45, interpolation="nearest")
     ax.axis("off"); return fig
 
-# %% ../nbs/04b_morphology.ipynb #d7b29da6
+# %% ../nbs/04b_morphology.ipynb #a8800141
 def morphology_parser()->argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="chiral-em morphology", description="Segment nanocrystals in TEM images, measure their "
                                 "shape (regionprops + superellipse p, d, L_ratio from a CNN) and cluster them into groups.")
