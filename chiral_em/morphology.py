@@ -7,10 +7,10 @@ __all__ = ['CLUSTER_FEATURES', 'CNN_COLS', 'FEATURE_SETS', 'SVM_SPACE', 'HIST_CO
            'clustering_ccc', 'matlab_ccc', 'analyse_image', 'group_table', 'ensemble_size', 'expected_improvement',
            'bayes_search', 'svc_params', 'svm_classifier', 'group_colour', 'sample_rows', 'hist_panel',
            'dendrogram_panel', 'parallel_panel', 'pareto_panel', 'scatter_panel', 'plot_histograms', 'panel_figure',
-           'summary_figures', 'plot_outputs', 'montage', 'population_montage', 'overlay', 'save_figure',
+           'summary_figures', 'plot_outputs', 'tile', 'montage', 'population_montage', 'overlay', 'save_figure',
            'morphology_parser', 'run_morphology', 'main']
 
-# %% ../nbs/04b_morphology.ipynb #7c1511b2
+# %% ../nbs/04b_morphology.ipynb #b4796bb5
 import argparse, json, math, sys, time
 from pathlib import Path
 import numpy as np
@@ -62,7 +62,7 @@ def matlab_ccc(X, max_n:int=2000, seed:int=0)->float:
     X = np.asarray(X)[np.random.default_rng(seed).permutation(len(X))[:max_n]]
     return float(cophenet(linkage(X, "single"), pdist(X))[0])
 
-# %% ../nbs/04b_morphology.ipynb #82bc1847
+# %% ../nbs/04b_morphology.ipynb #8ba52f7f
 def analyse_image(img,                         # 2-D micrograph
                   model,                       # trained ShapeCNN
                   pixel_size:float|None=None,  # [nm/px]
@@ -86,7 +86,7 @@ def analyse_image(img,                         # 2-D micrograph
     df["jaccard"] = resim_jaccard(masks, pr, native, n_phase) if (n_phase and len(crops)) else np.nan
     return lab, df, crops
 
-# %% ../nbs/04b_morphology.ipynb #88082c72
+# %% ../nbs/04b_morphology.ipynb #deb500f1
 def group_table(df, group:str="group", cols=None)->pd.DataFrame:
     "Per-group mean ± std of the features (paper Tables S10/S11), with counts and σ/d̄ of the major axis."
     cols = cols or CLUSTER_FEATURES + CNN_COLS
@@ -102,7 +102,7 @@ def ensemble_size(df, col:str="major_axis")->dict:
     return dict(n=int(len(x)), mean=float(x.mean()) if len(x) else float("nan"), std=float(x.std(ddof=1)) if len(x) > 1 else float("nan"),
                 cv=float(x.std(ddof=1) / x.mean()) if len(x) > 1 else float("nan"))
 
-# %% ../nbs/04b_morphology.ipynb #66a5407a
+# %% ../nbs/04b_morphology.ipynb #11d60bb6
 import warnings
 from scipy.stats import norm as _norm
 
@@ -157,7 +157,7 @@ def bayes_search(objective,              # callable(params: dict) -> float, maxi
     i = int(np.nanargmax([v if np.isfinite(v) else -np.inf for _, v in trace]))
     return dict(best_params=trace[i][0], best_score=trace[i][1], trace=trace)
 
-# %% ../nbs/04b_morphology.ipynb #c698b219
+# %% ../nbs/04b_morphology.ipynb #9b0ca445
 SVM_SPACE = dict(log10_C=(-3.0, 3.0), log10_gamma=(-3.0, 3.0), kernel=["linear", "rbf", "poly2", "poly3"])
 
 def svc_params(q:dict)->dict:
@@ -201,7 +201,7 @@ def svm_classifier(X, y, n_search:int=12, seed:int=0,
     return dict(test_accuracy=float((pred == yte).mean()), cv10_accuracy=float(cv10.mean()), cv_accuracy=cv_best,
                 confusion=confusion_matrix(yte, pred), best_params=best_params, search=search, trace=trace)
 
-# %% ../nbs/04b_morphology.ipynb #f1f26a9e
+# %% ../nbs/04b_morphology.ipynb #c2a5821d
 HIST_COLS = ["major_axis", "circularity", "aspect_ratio", "p", "d", "ratio"]   # predictors shown as histograms
 
 def group_colour(g:int)->tuple:
@@ -216,13 +216,16 @@ def sample_rows(df, max_points:int=2000, seed:int=0)->tuple:
 
 def hist_panel(ax, df, col:str, group:str="group"):
     "Histogram of one predictor per group with each group's normal fit (paper Fig. S14)."
+    allx = df[col].values.astype(float); allx = allx[np.isfinite(allx)]
+    if not len(allx): ax.set_title(f"{col} (no finite values)", fontsize=9); return
+    bins = np.histogram_bin_edges(allx, int(np.clip(np.sqrt(len(allx)), 5, 30))); top = 0.0   # one set of bins for all groups
     for g in sorted(df[group].unique()):
         x = df.loc[df[group] == g, col].values.astype(float); x = x[np.isfinite(x)]
         if not len(x): continue
-        ax.hist(x, 30, density=True, alpha=0.4, color=group_colour(g), label=f"group {g}")
+        top = max(top, ax.hist(x, bins, density=True, alpha=0.4, color=group_colour(g), label=f"group {g}")[0].max())
         if len(x) > 1 and x.std() > 0:
             t = np.linspace(x.min(), x.max(), 100); ax.plot(t, _norm.pdf(t, x.mean(), x.std()), color=group_colour(g))
-    ax.set_title(col, fontsize=9)
+    ax.set_ylim(0, 1.3 * top); ax.set_title(col, fontsize=9)      # a near-constant group's narrow normal fit is clipped
 
 def dendrogram_panel(ax, X, max_points:int=300):
     "Ward linkage tree of (at most max_points) z-scored particles (paper Fig. S15)."
@@ -279,27 +282,34 @@ def plot_outputs(df, group:str="group", max_points:int=2000, seed:int=0):
     for i, col in enumerate(HIST_COLS): hist_panel(fig.add_subplot(3, 4, i + 1), df, col, group)
     dendrogram_panel(fig.add_subplot(3, 4, 7), X)
     parallel_panel(fig.add_subplot(3, 4, 8), X, sub[group].values)
-    pareto_panel(fig.add_subplot(3, 4, 9), X)
-    scatter_panel(fig.add_subplot(3, 4, (10, 12), projection="3d"), sub, group)
+    pareto_panel(fig.add_subplot(3, 4, (9, 10)), X)
+    scatter_panel(fig.add_subplot(3, 4, (11, 12), projection="3d"), sub, group)
     fig.tight_layout(); return fig
 
+def tile(crops, idx, cols:int, pad:int=2)->np.ndarray:
+    "Crops crops[idx] tiled row by row into a white canvas `cols` crops wide."
+    h, w = crops.shape[-2:]; rows = max(1, int(np.ceil(len(idx) / cols)))
+    canvas = np.ones((rows * (h + pad) + pad, cols * (w + pad) + pad), np.float32)
+    for j, i in enumerate(idx):
+        r, c = divmod(j, cols); y, x = pad + r * (h + pad), pad + c * (w + pad); canvas[y:y + h, x:x + w] = crops[i]
+    return canvas
+
 def montage(crops, groups, per_group:int=10, seed:int=0,
-            rows:int=1,   # rows of crops per group
+            rows:int=1,   # at most this many rows of crops per group
             show=None,    # groups to show; None = all
            ):
-    "Per-group montage of 44×44 crops: a block of rows × per_group random crops for each group (paper Fig. 4b)."
+    "Per-group montage of 44×44 crops: one block of up to rows × per_group random crops per group (paper Fig. 4b)."
     import matplotlib.pyplot as plt
-    g = np.asarray(groups)
+    g = np.asarray(groups); crops = np.asarray(crops)
     if len(crops) != len(g): raise ValueError(f"{len(crops)} crops but {len(g)} group labels")
     gs = sorted(np.unique(g)) if show is None else list(show)
-    fig, axs = plt.subplots(len(gs) * rows, per_group, figsize=(per_group, len(gs) * (rows + 0.3)), squeeze=False)
-    for b, k in enumerate(gs):
-        idx = np.random.default_rng(seed).permutation(np.nonzero(g == k)[0])[:rows * per_group]
-        for j in range(rows * per_group):
-            ax = axs[b * rows + j // per_group, j % per_group]; ax.axis("off")
-            if j < len(idx): ax.imshow(crops[idx[j]], cmap="gray", vmin=0, vmax=1)
-        axs[b * rows, 0].set_title(f"group {k} (n={np.sum(g == k)})", fontsize=7, loc="left", color=group_colour(k))
-    return fig
+    blocks = [tile(crops, np.random.default_rng(seed).permutation(np.nonzero(g == k)[0])[:rows * per_group], per_group) for k in gs]
+    fig, axs = plt.subplots(len(gs), 1, figsize=(0.8 * per_group, sum(0.8 * b.shape[0] / (crops.shape[-2] + 2) + 0.3 for b in blocks)),
+                            gridspec_kw=dict(height_ratios=[b.shape[0] for b in blocks]), squeeze=False)
+    for ax, k, b in zip(axs[:, 0], gs, blocks):
+        ax.imshow(b, cmap="gray", vmin=0, vmax=1, interpolation="nearest"); ax.axis("off")
+        ax.set_title(f"group {k} (n={np.sum(g == k)})", fontsize=8, loc="left", color=group_colour(k))
+    fig.tight_layout(); return fig
 
 def population_montage(crops, groups, n:int=400, seed:int=0):
     "Montage of a random sample of crops, sorted by group, each framed in its group's colour (relative group sizes)."
@@ -323,7 +333,10 @@ def overlay(img, labels, df, group:str="group"):
     rgba = np.zeros((len(lut), 4)); on = lut > 0
     rgba[on] = [group_colour(g) for g in lut[on]]; rgba[on, 3] = 0.45
     fig, ax = plt.subplots(figsize=(6, 6)); ax.imshow(to_gray(img), cmap="gray")
-    ax.imshow(rgba[labels], interpolation="nearest"); ax.axis("off"); return fig
+    ax.imshow(rgba[labels], interpolation="nearest"); ax.axis("off")
+    from matplotlib.patches import Patch
+    ax.legend(handles=[Patch(color=group_colour(g), label=f"group {g}") for g in sorted(set(lut[lut > 0]))], fontsize=7, loc="upper right")
+    return fig
 
 def save_figure(fig, path, dpi:int=100)->Path:
     "Write a figure as PNG atomically (temp file + rename) and close it."
@@ -334,7 +347,7 @@ def save_figure(fig, path, dpi:int=100)->Path:
     finally: plt.close(fig)
     return Path(path)
 
-# %% ../nbs/04b_morphology.ipynb #96a5bcb9
+# %% ../nbs/04b_morphology.ipynb #9a3e99f2
 def morphology_parser()->argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="chiral-em morphology", description="Segment nanocrystals in TEM images, measure their "
                                 "shape (regionprops + superellipse p, d, L_ratio from a CNN) and cluster them into groups.")
