@@ -4,13 +4,13 @@
 
 # %% auto #0
 __all__ = ['CLUSTER_FEATURES', 'CNN_COLS', 'FEATURE_SETS', 'SVM_SPACE', 'HIST_COLS', 'zscore', 'cluster', 'choose_k',
-           'clustering_ccc', 'matlab_ccc', 'analyse_image', 'group_table', 'ensemble_size', 'expected_improvement',
-           'bayes_search', 'svc_params', 'svm_classifier', 'group_colour', 'sample_rows', 'hist_panel',
-           'dendrogram_panel', 'parallel_panel', 'pareto_panel', 'scatter_panel', 'plot_histograms', 'panel_figure',
-           'summary_figures', 'plot_outputs', 'tile', 'montage', 'population_montage', 'overlay', 'save_figure',
-           'morphology_parser', 'run_morphology', 'main']
+           'clustering_ccc', 'matlab_ccc', 'analyse_image', 'group_table', 'ensemble_size', 'initial_design',
+           'expected_improvement', 'bayes_search', 'svc_params', 'svm_classifier', 'group_colour', 'sample_rows',
+           'hist_panel', 'dendrogram_panel', 'parallel_panel', 'pareto_panel', 'scatter_panel', 'plot_histograms',
+           'panel_figure', 'summary_figures', 'plot_outputs', 'tile', 'montage', 'population_montage', 'overlay',
+           'save_figure', 'morphology_parser', 'run_morphology', 'main']
 
-# %% ../nbs/04b_morphology.ipynb #b4796bb5
+# %% ../nbs/04b_morphology.ipynb #a3ad249a
 import argparse, json, math, sys, time
 from pathlib import Path
 import numpy as np
@@ -62,7 +62,7 @@ def matlab_ccc(X, max_n:int=2000, seed:int=0)->float:
     X = np.asarray(X)[np.random.default_rng(seed).permutation(len(X))[:max_n]]
     return float(cophenet(linkage(X, "single"), pdist(X))[0])
 
-# %% ../nbs/04b_morphology.ipynb #8ba52f7f
+# %% ../nbs/04b_morphology.ipynb #52159542
 def analyse_image(img,                         # 2-D micrograph
                   model,                       # trained ShapeCNN
                   pixel_size:float|None=None,  # [nm/px]
@@ -86,7 +86,7 @@ def analyse_image(img,                         # 2-D micrograph
     df["jaccard"] = resim_jaccard(masks, pr, native, n_phase) if (n_phase and len(crops)) else np.nan
     return lab, df, crops
 
-# %% ../nbs/04b_morphology.ipynb #deb500f1
+# %% ../nbs/04b_morphology.ipynb #8674c72e
 def group_table(df, group:str="group", cols=None)->pd.DataFrame:
     "Per-group mean ± std of the features (paper Tables S10/S11), with counts and σ/d̄ of the major axis."
     cols = cols or CLUSTER_FEATURES + CNN_COLS
@@ -102,7 +102,7 @@ def ensemble_size(df, col:str="major_axis")->dict:
     return dict(n=int(len(x)), mean=float(x.mean()) if len(x) else float("nan"), std=float(x.std(ddof=1)) if len(x) > 1 else float("nan"),
                 cv=float(x.std(ddof=1) / x.mean()) if len(x) > 1 else float("nan"))
 
-# %% ../nbs/04b_morphology.ipynb #11d60bb6
+# %% ../nbs/04b_morphology.ipynb #09222601
 import warnings
 from scipy.stats import norm as _norm
 
@@ -110,6 +110,14 @@ def _sample_space(space:dict, rng, n:int)->list:
     "n random points of `space` (tuples (lo, hi): uniform; lists: a uniform choice)."
     cols = {k: (rng.uniform(s[0], s[1], n).tolist() if isinstance(s, tuple) else [s[i] for i in rng.integers(0, len(s), n)])
             for k, s in space.items()}
+    return [{k: cols[k][i] for k in space} for i in range(n)]
+
+def initial_design(space:dict, rng, n:int)->list:
+    "n seeded starting points: a Latin hypercube in the continuous dimensions, each choice equally often in the categorical ones."
+    cols = {}
+    for k, s in space.items():
+        if isinstance(s, tuple): cols[k] = (s[0] + (rng.permutation(n) + rng.uniform(size=n)) / n * (s[1] - s[0])).tolist()
+        else: cols[k] = [s[i] for i in rng.permutation(np.resize(rng.permutation(len(s)), n))]
     return [{k: cols[k][i] for k in space} for i in range(n)]
 
 def _encode(space:dict, params:dict)->np.ndarray:
@@ -128,7 +136,7 @@ def expected_improvement(mu, sd, best:float, xi:float=0.01)->np.ndarray:
 def bayes_search(objective,              # callable(params: dict) -> float, maximised
                  space:dict,             # name -> (lo, hi) continuous, or list of choices (categorical)
                  n_iter:int=20,          # evaluations in all (random initial ones included)
-                 n_init:int=5,           # seeded random initial evaluations
+                 n_init:int=5,           # initial evaluations (seeded Latin hypercube / balanced choices)
                  seed:int=0,
                  n_candidates:int=1000,  # random candidates on which the expected improvement is maximised
                  xi:float=0.01,          # exploration margin of the expected improvement [objective units / GP scale]
@@ -143,7 +151,7 @@ def bayes_search(objective,              # callable(params: dict) -> float, maxi
         if isinstance(s, list) and not s: raise ValueError(f"space[{k!r}] has no choices")
         if not isinstance(s, (tuple, list)): raise ValueError(f"space[{k!r}] must be a (lo, hi) tuple or a list of choices")
     rng = np.random.default_rng(seed); trace = []
-    for p in _sample_space(space, rng, min(n_init, n_iter)): trace.append((p, float(objective(p))))
+    for p in initial_design(space, rng, min(n_init, n_iter)): trace.append((p, float(objective(p))))
     while len(trace) < n_iter:
         X = np.stack([_encode(space, p) for p, _ in trace]); y = np.array([v for _, v in trace])
         y = np.where(np.isfinite(y), y, np.nanmin(np.where(np.isfinite(y), y, np.nan)) if np.isfinite(y).any() else 0.0)
@@ -157,7 +165,7 @@ def bayes_search(objective,              # callable(params: dict) -> float, maxi
     i = int(np.nanargmax([v if np.isfinite(v) else -np.inf for _, v in trace]))
     return dict(best_params=trace[i][0], best_score=trace[i][1], trace=trace)
 
-# %% ../nbs/04b_morphology.ipynb #9b0ca445
+# %% ../nbs/04b_morphology.ipynb #2c535f56
 SVM_SPACE = dict(log10_C=(-3.0, 3.0), log10_gamma=(-3.0, 3.0), kernel=["linear", "rbf", "poly2", "poly3"])
 
 def svc_params(q:dict)->dict:
@@ -169,7 +177,7 @@ def svc_params(q:dict)->dict:
 def svm_classifier(X, y, n_search:int=12, seed:int=0,
                    max_n:int|None=None,  # use a random subset of at most this many rows (search cost grows ~n²)
                    search:str="bayes",   # "bayes" (GP Bayesian optimisation, as the paper) or "random"
-                   n_init:int|None=None, # random initial points of the Bayesian search; None = min(5, max(2, n_search // 3))
+                   n_init:int|None=None, # initial points of the Bayesian search; None = max(4 kernels, n_search // 3)
                   )->dict:
     "SVM on cluster labels, hyper-parameters by k-fold CV search; 80/20 stratified hold-out + 10-fold CV accuracies."
     from scipy.stats import loguniform
@@ -189,8 +197,11 @@ def svm_classifier(X, y, n_search:int=12, seed:int=0,
         best_params = dict(rs.best_params_); cv_best = float(rs.best_score_)
         trace = [(dict(p), float(v)) for p, v in zip(rs.cv_results_["params"], rs.cv_results_["mean_test_score"])]
     else:
-        def objective(q): return float(cross_val_score(SVC(max_iter=200000, **svc_params(q)), Xtr, ytr, cv=folds, error_score=0.0).mean())
-        n0 = n_init or min(5, max(2, n_search // 3))
+        def objective(q):       # solver capped: an ill-conditioned corner (poly, large γ) is not worth 200k iterations per fold
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                return float(cross_val_score(SVC(max_iter=20000, **svc_params(q)), Xtr, ytr, cv=folds, error_score=0.0).mean())
+        n0 = n_init or min(n_search, max(len(SVM_SPACE["kernel"]), n_search // 3))     # every kernel at least once
         bs = bayes_search(objective, SVM_SPACE, n_iter=n_search, n_init=n0, seed=seed)
         best_params = svc_params(bs["best_params"]); cv_best = bs["best_score"]
         trace = [(svc_params(q), v) for q, v in bs["trace"]]
@@ -201,7 +212,7 @@ def svm_classifier(X, y, n_search:int=12, seed:int=0,
     return dict(test_accuracy=float((pred == yte).mean()), cv10_accuracy=float(cv10.mean()), cv_accuracy=cv_best,
                 confusion=confusion_matrix(yte, pred), best_params=best_params, search=search, trace=trace)
 
-# %% ../nbs/04b_morphology.ipynb #c2a5821d
+# %% ../nbs/04b_morphology.ipynb #13b24073
 HIST_COLS = ["major_axis", "circularity", "aspect_ratio", "p", "d", "ratio"]   # predictors shown as histograms
 
 def group_colour(g:int)->tuple:
@@ -347,7 +358,7 @@ def save_figure(fig, path, dpi:int=100)->Path:
     finally: plt.close(fig)
     return Path(path)
 
-# %% ../nbs/04b_morphology.ipynb #9a3e99f2
+# %% ../nbs/04b_morphology.ipynb #83c6a2f3
 def morphology_parser()->argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="chiral-em morphology", description="Segment nanocrystals in TEM images, measure their "
                                 "shape (regionprops + superellipse p, d, L_ratio from a CNN) and cluster them into groups.")
