@@ -10,7 +10,7 @@ __all__ = ['CLUSTER_FEATURES', 'CNN_COLS', 'FEATURE_SETS', 'SVM_SPACE', 'HIST_CO
            'panel_figure', 'summary_figures', 'plot_outputs', 'tile', 'montage', 'population_montage', 'overlay',
            'save_figure', 'morphology_parser', 'run_morphology', 'main']
 
-# %% ../nbs/04b_morphology.ipynb #a3ad249a
+# %% ../nbs/04b_morphology.ipynb #7f759a01
 import argparse, json, math, sys, time
 from pathlib import Path
 import numpy as np
@@ -62,7 +62,7 @@ def matlab_ccc(X, max_n:int=2000, seed:int=0)->float:
     X = np.asarray(X)[np.random.default_rng(seed).permutation(len(X))[:max_n]]
     return float(cophenet(linkage(X, "single"), pdist(X))[0])
 
-# %% ../nbs/04b_morphology.ipynb #52159542
+# %% ../nbs/04b_morphology.ipynb #f55875b9
 def analyse_image(img,                         # 2-D micrograph
                   model,                       # trained ShapeCNN
                   pixel_size:float|None=None,  # [nm/px]
@@ -86,7 +86,7 @@ def analyse_image(img,                         # 2-D micrograph
     df["jaccard"] = resim_jaccard(masks, pr, native, n_phase) if (n_phase and len(crops)) else np.nan
     return lab, df, crops
 
-# %% ../nbs/04b_morphology.ipynb #8674c72e
+# %% ../nbs/04b_morphology.ipynb #3a678c69
 def group_table(df, group:str="group", cols=None)->pd.DataFrame:
     "Per-group mean ± std of the features (paper Tables S10/S11), with counts and σ/d̄ of the major axis."
     cols = cols or CLUSTER_FEATURES + CNN_COLS
@@ -102,7 +102,7 @@ def ensemble_size(df, col:str="major_axis")->dict:
     return dict(n=int(len(x)), mean=float(x.mean()) if len(x) else float("nan"), std=float(x.std(ddof=1)) if len(x) > 1 else float("nan"),
                 cv=float(x.std(ddof=1) / x.mean()) if len(x) > 1 else float("nan"))
 
-# %% ../nbs/04b_morphology.ipynb #09222601
+# %% ../nbs/04b_morphology.ipynb #e7c0b371
 import warnings
 from scipy.stats import norm as _norm
 
@@ -165,7 +165,7 @@ def bayes_search(objective,              # callable(params: dict) -> float, maxi
     i = int(np.nanargmax([v if np.isfinite(v) else -np.inf for _, v in trace]))
     return dict(best_params=trace[i][0], best_score=trace[i][1], trace=trace)
 
-# %% ../nbs/04b_morphology.ipynb #2c535f56
+# %% ../nbs/04b_morphology.ipynb #c4b645ab
 SVM_SPACE = dict(log10_C=(-3.0, 3.0), log10_gamma=(-3.0, 3.0), kernel=["linear", "rbf", "poly2", "poly3"])
 
 def svc_params(q:dict)->dict:
@@ -194,8 +194,9 @@ def svm_classifier(X, y, n_search:int=12, seed:int=0,
     if search == "random":
         dist = dict(C=loguniform(1e-3, 1e3), gamma=loguniform(1e-3, 1e3), kernel=["linear", "rbf", "poly"], degree=[2, 3])
         rs = RandomizedSearchCV(SVC(max_iter=200000), dist, n_iter=n_search, cv=folds, random_state=seed, n_jobs=1).fit(Xtr, ytr)
-        best_params = dict(rs.best_params_); cv_best = float(rs.best_score_)
-        trace = [(dict(p), float(v)) for p, v in zip(rs.cv_results_["params"], rs.cv_results_["mean_test_score"])]
+        plain = lambda p: {k: (v.item() if hasattr(v, "item") else v) for k, v in p.items()}      # NumPy scalars → JSON-able
+        best_params = plain(rs.best_params_); cv_best = float(rs.best_score_)
+        trace = [(plain(p), float(v)) for p, v in zip(rs.cv_results_["params"], rs.cv_results_["mean_test_score"])]
     else:
         def objective(q):       # solver capped: an ill-conditioned corner (poly, large γ) is not worth 200k iterations per fold
             with warnings.catch_warnings():
@@ -212,7 +213,7 @@ def svm_classifier(X, y, n_search:int=12, seed:int=0,
     return dict(test_accuracy=float((pred == yte).mean()), cv10_accuracy=float(cv10.mean()), cv_accuracy=cv_best,
                 confusion=confusion_matrix(yte, pred), best_params=best_params, search=search, trace=trace)
 
-# %% ../nbs/04b_morphology.ipynb #13b24073
+# %% ../nbs/04b_morphology.ipynb #443c4e1e
 HIST_COLS = ["major_axis", "circularity", "aspect_ratio", "p", "d", "ratio"]   # predictors shown as histograms
 
 def group_colour(g:int)->tuple:
@@ -358,7 +359,7 @@ def save_figure(fig, path, dpi:int=100)->Path:
     finally: plt.close(fig)
     return Path(path)
 
-# %% ../nbs/04b_morphology.ipynb #83c6a2f3
+# %% ../nbs/04b_morphology.ipynb #a172e854
 def morphology_parser()->argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="chiral-em morphology", description="Segment nanocrystals in TEM images, measure their "
                                 "shape (regionprops + superellipse p, d, L_ratio from a CNN) and cluster them into groups.")
