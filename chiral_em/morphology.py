@@ -10,7 +10,7 @@ __all__ = ['CLUSTER_FEATURES', 'CNN_COLS', 'FEATURE_SETS', 'SVM_SPACE', 'HIST_CO
            'panel_figure', 'summary_figures', 'plot_outputs', 'tile', 'montage', 'population_montage', 'overlay',
            'save_figure', 'morphology_parser', 'run_morphology', 'main']
 
-# %% ../nbs/04b_morphology.ipynb #7f759a01
+# %% ../nbs/04b_morphology.ipynb #a3678af5
 import argparse, json, math, sys, time
 from pathlib import Path
 import numpy as np
@@ -62,7 +62,7 @@ def matlab_ccc(X, max_n:int=2000, seed:int=0)->float:
     X = np.asarray(X)[np.random.default_rng(seed).permutation(len(X))[:max_n]]
     return float(cophenet(linkage(X, "single"), pdist(X))[0])
 
-# %% ../nbs/04b_morphology.ipynb #f55875b9
+# %% ../nbs/04b_morphology.ipynb #7b2ca886
 def analyse_image(img,                         # 2-D micrograph
                   model,                       # trained ShapeCNN
                   pixel_size:float|None=None,  # [nm/px]
@@ -86,7 +86,7 @@ def analyse_image(img,                         # 2-D micrograph
     df["jaccard"] = resim_jaccard(masks, pr, native, n_phase) if (n_phase and len(crops)) else np.nan
     return lab, df, crops
 
-# %% ../nbs/04b_morphology.ipynb #3a678c69
+# %% ../nbs/04b_morphology.ipynb #fa007a71
 def group_table(df, group:str="group", cols=None)->pd.DataFrame:
     "Per-group mean ± std of the features (paper Tables S10/S11), with counts and σ/d̄ of the major axis."
     cols = cols or CLUSTER_FEATURES + CNN_COLS
@@ -102,7 +102,7 @@ def ensemble_size(df, col:str="major_axis")->dict:
     return dict(n=int(len(x)), mean=float(x.mean()) if len(x) else float("nan"), std=float(x.std(ddof=1)) if len(x) > 1 else float("nan"),
                 cv=float(x.std(ddof=1) / x.mean()) if len(x) > 1 else float("nan"))
 
-# %% ../nbs/04b_morphology.ipynb #e7c0b371
+# %% ../nbs/04b_morphology.ipynb #acf1fda8
 import warnings
 from scipy.stats import norm as _norm
 
@@ -165,7 +165,7 @@ def bayes_search(objective,              # callable(params: dict) -> float, maxi
     i = int(np.nanargmax([v if np.isfinite(v) else -np.inf for _, v in trace]))
     return dict(best_params=trace[i][0], best_score=trace[i][1], trace=trace)
 
-# %% ../nbs/04b_morphology.ipynb #c4b645ab
+# %% ../nbs/04b_morphology.ipynb #79fe5fc8
 SVM_SPACE = dict(log10_C=(-3.0, 3.0), log10_gamma=(-3.0, 3.0), kernel=["linear", "rbf", "poly2", "poly3"])
 
 def svc_params(q:dict)->dict:
@@ -213,7 +213,7 @@ def svm_classifier(X, y, n_search:int=12, seed:int=0,
     return dict(test_accuracy=float((pred == yte).mean()), cv10_accuracy=float(cv10.mean()), cv_accuracy=cv_best,
                 confusion=confusion_matrix(yte, pred), best_params=best_params, search=search, trace=trace)
 
-# %% ../nbs/04b_morphology.ipynb #443c4e1e
+# %% ../nbs/04b_morphology.ipynb #9c599f3b
 HIST_COLS = ["major_axis", "circularity", "aspect_ratio", "p", "d", "ratio"]   # predictors shown as histograms
 
 def group_colour(g:int)->tuple:
@@ -227,7 +227,7 @@ def sample_rows(df, max_points:int=2000, seed:int=0)->tuple:
     return sub, zscore(sub[FEATURE_SETS["both"]].values)
 
 def hist_panel(ax, df, col:str, group:str="group"):
-    "Histogram of one predictor per group with each group's normal fit (paper Fig. S14)."
+    "Histogram of one predictor per group with each group's normal fit (paper Fig. 4d, Figs. S19/S31)."
     allx = df[col].values.astype(float); allx = allx[np.isfinite(allx)]
     if not len(allx): ax.set_title(f"{col} (no finite values)", fontsize=9); return
     bins = np.histogram_bin_edges(allx, int(np.clip(np.sqrt(len(allx)), 5, 30))); top = 0.0   # one set of bins for all groups
@@ -240,12 +240,12 @@ def hist_panel(ax, df, col:str, group:str="group"):
     ax.set_ylim(0, 1.3 * top); ax.set_title(col, fontsize=9)      # a near-constant group's narrow normal fit is clipped
 
 def dendrogram_panel(ax, X, max_points:int=300):
-    "Ward linkage tree of (at most max_points) z-scored particles (paper Fig. S15)."
+    "Ward linkage tree of (at most max_points) z-scored particles (the paper's dendrogram output)."
     dendrogram(linkage(np.asarray(X)[:max_points], "ward"), ax=ax, no_labels=True, color_threshold=None)
     ax.set_title("dendrogram (Ward)", fontsize=9); ax.set_ylabel("linkage distance", fontsize=8)
 
 def parallel_panel(ax, X, groups, names=None, per_group:int=60):
-    "Parallel coordinates of the z-scored features, at most per_group lines per group (paper Fig. S16)."
+    "Parallel coordinates of the z-scored features, at most per_group lines per group (the paper's parallelcoords output)."
     names = names or FEATURE_SETS["both"]; groups = np.asarray(groups)
     for g in sorted(np.unique(groups)):
         for i, row in enumerate(np.asarray(X)[groups == g][:per_group]):
@@ -254,13 +254,13 @@ def parallel_panel(ax, X, groups, names=None, per_group:int=60):
     ax.set_ylabel("z-score", fontsize=8); ax.set_title("parallel coordinates", fontsize=9)
 
 def pareto_panel(ax, X):
-    "Pareto chart: explained-variance fraction of each principal component and its cumulative sum (paper Fig. S17)."
+    "Pareto chart: explained-variance fraction of each principal component and its cumulative sum (the paper's cmdscale output)."
     X = np.asarray(X); ev = np.linalg.svd(X - X.mean(0), compute_uv=False) ** 2; ev = ev / max(ev.sum(), 1e-300)
     k = np.arange(1, len(ev) + 1); ax.bar(k, ev); ax.plot(k, np.cumsum(ev), "k.-")
     ax.set_xlabel("principal component", fontsize=8); ax.set_ylabel("variance fraction", fontsize=8); ax.set_title("PCA Pareto chart", fontsize=9)
 
 def scatter_panel(ax, df, group:str="group"):
-    "3-D scatter of the CNN parameters (p, d, L_ratio) coloured by group (paper Fig. 4d); `ax` must be 3-D."
+    "3-D scatter of the CNN parameters (p, d, L_ratio) coloured by group (the paper's parameter-space output); `ax` must be 3-D."
     for g in sorted(df[group].unique()):
         s = df[df[group] == g]; ax.scatter(s.p, s.d, s.ratio, s=4, color=group_colour(g), label=f"group {g}")
     ax.set_xlabel("p"); ax.set_ylabel("d"); ax.set_zlabel("L_ratio"); ax.legend(fontsize=7)
@@ -288,7 +288,7 @@ def summary_figures(df, group:str="group", max_points:int=2000, seed:int=0):
     yield "scatter_p_d_ratio", panel_figure(lambda ax: scatter_panel(ax, sub, group), (6, 6), "3d")
 
 def plot_outputs(df, group:str="group", max_points:int=2000, seed:int=0):
-    "Paper Fig. 4-style summary: histograms + normal fits, dendrogram, parallel coordinates, PCA Pareto, 3-D (p, d, L_ratio)."
+    "All summary panels in one figure: histograms + normal fits, dendrogram, parallel coordinates, PCA Pareto, 3-D (p, d, L_ratio)."
     import matplotlib.pyplot as plt
     sub, X = sample_rows(df, max_points, seed); fig = plt.figure(figsize=(16, 9))
     for i, col in enumerate(HIST_COLS): hist_panel(fig.add_subplot(3, 4, i + 1), df, col, group)
@@ -310,7 +310,7 @@ def montage(crops, groups, per_group:int=10, seed:int=0,
             rows:int=1,   # at most this many rows of crops per group
             show=None,    # groups to show; None = all
            ):
-    "Per-group montage of 44×44 crops: one block of up to rows × per_group random crops per group (paper Fig. 4b)."
+    "Per-group montage of 44×44 crops: one block of up to rows × per_group random crops per group (paper Fig. 4c)."
     import matplotlib.pyplot as plt
     g = np.asarray(groups); crops = np.asarray(crops)
     if len(crops) != len(g): raise ValueError(f"{len(crops)} crops but {len(g)} group labels")
@@ -359,7 +359,7 @@ def save_figure(fig, path, dpi:int=100)->Path:
     finally: plt.close(fig)
     return Path(path)
 
-# %% ../nbs/04b_morphology.ipynb #a172e854
+# %% ../nbs/04b_morphology.ipynb #0f986123
 def morphology_parser()->argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="chiral-em morphology", description="Segment nanocrystals in TEM images, measure their "
                                 "shape (regionprops + superellipse p, d, L_ratio from a CNN) and cluster them into groups.")
