@@ -5,7 +5,7 @@ import numpy as np
 import torch
 
 from chiral_em.core import Timer, project_root, set_threads, shared_data, versions, write_json
-from chiral_em.superellipse import simulate, ShapeCNN, load_model
+from chiral_em.superellipse import simulate, ShapeCNN, load_model, PACKAGED_MASK_MODEL
 from chiral_em.morphology import analyse_image
 from chiral_em.emio import read_image
 
@@ -40,8 +40,8 @@ def bench_pipeline(model):
 
 def main():
     set_threads(2)
-    model_path = project_root() / "data" / "04_superellipse" / "shape_cnn_cpu.pt"
-    model = load_model(model_path) if model_path.exists() else ShapeCNN().eval()   # speed does not depend on the weights
+    # the CLI's default network; speed does not depend on the weights
+    model = load_model(PACKAGED_MASK_MODEL) if PACKAGED_MASK_MODEL.exists() else ShapeCNN(input_kind="mask").eval()
     out = dict(simulator=bench_simulator(), pipeline=bench_pipeline(model), threads=torch.get_num_threads(),
                load_average=os.getloadavg()[0], versions=versions())
     write_json(project_root() / "results" / "bench" / "superellipse.json", out)
