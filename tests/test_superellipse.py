@@ -6,7 +6,7 @@ import torch
 
 from chiral_em.core import shared_data
 from chiral_em.superellipse import (simulate, superellipse_radius, ShapeCNN, predict, resim_jaccard, split_indices,
-                                    render_scene, SYNTHESES)
+                                    render_scene, SYNTHESES, load_model, shape_knn)
 from chiral_em.segment import (segment_default, segment_baseline, particle_features, crop_particles, eval_instances,
                                summarize_eval, find_data_bar, to_gray)
 from chiral_em.morphology import choose_k, cluster, clustering_ccc, main
@@ -47,6 +47,36 @@ def test_cnn_shapes_and_split():
     assert p.shape == (5, 3)
     tr, va, te = split_indices(1000)
     assert (len(tr), len(va), len(te)) == (700, 100, 200)
+
+
+def test_seg_masks_follow_the_true_masks():
+    s = simulate(np.random.default_rng(4), 400)
+    t, g = s["masks"].astype(bool), s["seg_masks"].astype(bool)
+    iou = (t & g).sum((1, 2)) / np.maximum((t | g).sum((1, 2)), 1)
+    big, small = s["native"] > 30, s["native"] < 8
+    assert iou[big].mean() > 0.9                         # a segmentation of a large particle is close to the truth
+    assert iou[small].mean() < iou[big].mean()           # small particles are pixelated
+    assert (s["seg_masks"] == simulate(np.random.default_rng(4), 400, workers=1)["seg_masks"]).all()
+
+
+def test_model_files_say_what_they_read(tmp_path):
+    m = ShapeCNN(width=4, input_kind="mask"); torch.save(m.state_dict(), tmp_path / "mask.pt")
+    old = {k: v for k, v in ShapeCNN().state_dict().items() if k != "kind"}   # a file from before input kinds existed
+    torch.save(old, tmp_path / "old.pt"); (tmp_path / "bad.pt").write_bytes(b"not a model")
+    mm = load_model(tmp_path / "mask.pt")
+    assert mm.input_kind == "mask" and mm[0].out_channels == 4 and load_model(tmp_path / "old.pt").input_kind == "image"
+    with pytest.raises(ValueError, match="masks="): predict(mm, np.zeros((2, 44, 44), np.uint8))
+    assert predict(mm, None, masks=np.zeros((2, 44, 44), bool)).shape == (2, 3)
+    with pytest.raises(ValueError, match="bad.pt"): load_model(tmp_path / "bad.pt")
+    with pytest.raises(FileNotFoundError): load_model(tmp_path / "missing.pt")
+    with pytest.raises(ValueError, match="input_kind"): ShapeCNN(input_kind="rgb")
+
+
+def test_shape_knn_finds_turned_copies():
+    r = simulate(np.random.default_rng(8), 200)
+    q = np.rot90(r["masks"][:4], 3, (1, 2))
+    mean, best, idx, rot = shape_knn(q, r["masks"], r["params"], k=1)
+    assert np.allclose(best, 1) and list(idx) == [0, 1, 2, 3] and np.allclose(mean, r["params"][:4, :3])
 
 
 @pytest.mark.parametrize("dark", [True, False])
