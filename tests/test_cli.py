@@ -45,3 +45,18 @@ def test_reproduce_tiny_selection(tmp_path):
     assert (tmp_path/"runs"/"smoke"/"00a_emio.ipynb").exists()
     summary = (tmp_path/"results"/"smoke"/"summary.md").read_text()
     assert "| 00a_emio | ok |" in summary and "not run now" in summary
+
+
+def test_summary_names_earlier_runs(tmp_path, monkeypatch):
+    from chiral_em.cli import summary_markdown
+    from chiral_em.core import write_json
+    monkeypatch.setenv("CHIRAL_EM_RESULTS", str(tmp_path))
+    write_json(tmp_path / "cpu" / "04_superellipse.json", dict(chapter="04_superellipse", wall_s=120.0, written="2026-01-02T03:04:05+0000",
+                                                               metrics=dict(rate=5.0)))
+    rows = [dict(chapter=c, status="not run now", minutes="", error=None) for c in ("04_superellipse", "05_hrtem")]
+    md = str(summary_markdown(rows, "cpu"))
+    assert "| 04_superellipse | earlier run (2026-01-02) | 2.0 | rate=5 |" in md, md
+    assert "| 05_hrtem | not run now |" in md
+    from chiral_em.cli import reproduce
+    assert reproduce(profile="cpu", summary_only=True, verbose=False) == []          # runs nothing, rewrites the summary
+    assert "| 04_superellipse | earlier run (2026-01-02) |" in (tmp_path / "cpu" / "summary.md").read_text()
