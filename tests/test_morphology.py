@@ -77,3 +77,13 @@ def test_svm_bayes_deterministic_and_accurate():
     assert a["trace"] == b["trace"] and a["best_params"] == b["best_params"] and a["test_accuracy"] == b["test_accuracy"]
     assert a["test_accuracy"] >= 0.9 and a["cv10_accuracy"] >= 0.9 and a["confusion"].sum() == 30
     assert set(a["best_params"]) == {"C", "gamma", "kernel", "degree"}
+
+
+def test_refine_never_lowers_the_fit():
+    from chiral_em.morphology import analyse_image
+    img, lab, truth = render_scene(np.random.default_rng(1), SYNTHESES["C"], n=12, field=256)
+    torch.manual_seed(0); net = ShapeCNN(input_kind="mask").eval()
+    _, d0, _ = analyse_image(img, net, n_phase=12)
+    _, d1, _ = analyse_image(img, net, n_phase=12, refine=True)
+    assert len(d0) == len(d1) > 5 and (d1.jaccard.values >= d0.jaccard.values - 1e-9).all() and d1.jaccard.mean() > d0.jaccard.mean()
+    assert d1.d.isin(range(1, 7)).all() and d1.p.between(1, 15).all()
