@@ -7,7 +7,7 @@ __all__ = ['dice', 'find_columns', 'match_points', 'column_events', 'count_event
            'segment_particles', 'segment_columns', 'peak_rss_gb', 'bench_windowed', 'scale_bar_px',
            'degeorge_pixel_size', 'overlay_png', 'default_model', 'main']
 
-# %% ../nbs/05_hrtem.ipynb #1270acd9
+# %% ../nbs/05_hrtem.ipynb #62c21c16
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 from scipy.spatial.distance import cdist
@@ -63,7 +63,7 @@ def count_events(frames:list,   # column positions per frame [(n_t, 2), ...]
     out = [(m["fp"], m["fn"]) for m in (match_points(b, a, radius) for a, b in zip(frames[:-1], frames[1:]))]
     return np.array(out, int).reshape(-1, 2)
 
-# %% ../nbs/05_hrtem.ipynb #d72fc2f6
+# %% ../nbs/05_hrtem.ipynb #b2849e57
 from scipy.ndimage import zoom
 from .fourier import sliding_window_predict, zone_axis_ratio
 from .nets import predict
@@ -116,7 +116,7 @@ def segment_columns(image:np.ndarray, model, meta:dict, pixel_size:float=None, t
     xy_px = (xy + 0.5) * s / px - 0.5     # back to input pixels
     return dict(cmap=cmap, xy_px=xy_px, xy_A=(xy_px + 0.5) * px, sampling=s)
 
-# %% ../nbs/05_hrtem.ipynb #d650aec8
+# %% ../nbs/05_hrtem.ipynb #eea7ddf5
 def peak_rss_gb()->float:
     "Peak resident memory of this process [GB]: VmHWM (reset by exec, unlike ru_maxrss, which keeps a forking parent's peak)."
     import resource
@@ -141,7 +141,7 @@ def bench_windowed(image_path, model_path, window:int=512, halo:int=64, overlap:
     return dict(size=list(img.shape), window=window, halo=halo, overlap=overlap, seconds=t, peak_rss_gb=peak, rss_before_gb=rss0,
                 threads=threads)
 
-# %% ../nbs/05_hrtem.ipynb #fc003b70
+# %% ../nbs/05_hrtem.ipynb #88ced62a
 def scale_bar_px(image:np.ndarray, corner:float=0.25)->int:
     "Length [px] of the longest run of saturated pixels in a row of the bottom-left corner (burned-in scale bar)."
     h, w = image.shape; sub = image[int(h * (1 - corner)):, :int(w * corner * 2)]
@@ -162,13 +162,11 @@ def overlay_png(path, image:np.ndarray, labels:np.ndarray=None, xy:np.ndarray=No
     import matplotlib; matplotlib.use("Agg", force=False)
     import matplotlib.pyplot as plt
     from chiral_em.emio import stretch
-    from chiral_em.core import atomic_write
-    import io
+    from chiral_em.core import save_png
     fig, ax = plt.subplots(figsize=(6, 6)); ax.imshow(stretch(image), cmap="gray"); ax.axis("off")
     if labels is not None and labels.any(): ax.contour(labels > 0, [0.5], colors="r", linewidths=0.8)
     if xy is not None and len(xy): ax.plot(xy[:, 0], xy[:, 1], ".", c="c", ms=2)
-    buf = io.BytesIO(); fig.savefig(buf, format="png", dpi=100, bbox_inches="tight"); plt.close(fig)
-    with atomic_write(path) as f: f.write(buf.getvalue())
+    save_png(fig, path, dpi=100, close=True)
 
 def default_model(kind:str, mode:str="hrtem"):
     "The newest trained model of chapter 05 for `kind` (particles|columns) and `mode` (hrtem|stem), cpu before smoke."

@@ -10,7 +10,7 @@ __all__ = ['CLUSTER_FEATURES', 'CNN_COLS', 'FEATURE_SETS', 'SVM_SPACE', 'HIST_CO
            'panel_figure', 'summary_figures', 'plot_outputs', 'tile', 'montage', 'population_montage', 'overlay',
            'save_figure', 'morphology_parser', 'run_morphology', 'main']
 
-# %% ../nbs/04b_morphology.ipynb #a0e08128
+# %% ../nbs/04b_morphology.ipynb #ac254522
 import argparse, json, math, sys, time
 from pathlib import Path
 import numpy as np
@@ -62,7 +62,7 @@ def matlab_ccc(X, max_n:int=2000, seed:int=0)->float:
     X = np.asarray(X)[np.random.default_rng(seed).permutation(len(X))[:max_n]]
     return float(cophenet(linkage(X, "single"), pdist(X))[0])
 
-# %% ../nbs/04b_morphology.ipynb #099f70af
+# %% ../nbs/04b_morphology.ipynb #cc673b8e
 def analyse_image(img,                         # 2-D micrograph
                   model,                       # trained ShapeCNN
                   pixel_size:float|None=None,  # [nm/px]
@@ -90,7 +90,7 @@ def analyse_image(img,                         # 2-D micrograph
     df["jaccard"] = jac
     return lab, df, crops
 
-# %% ../nbs/04b_morphology.ipynb #98cd61ac
+# %% ../nbs/04b_morphology.ipynb #ba84eba9
 def group_table(df, group:str="group", cols=None)->pd.DataFrame:
     "Per-group mean ± std of the features (paper Tables S10/S11), with counts and σ/d̄ of the major axis."
     cols = cols or CLUSTER_FEATURES + CNN_COLS
@@ -106,7 +106,7 @@ def ensemble_size(df, col:str="major_axis")->dict:
     return dict(n=int(len(x)), mean=float(x.mean()) if len(x) else float("nan"), std=float(x.std(ddof=1)) if len(x) > 1 else float("nan"),
                 cv=float(x.std(ddof=1) / x.mean()) if len(x) > 1 else float("nan"))
 
-# %% ../nbs/04b_morphology.ipynb #87565ee5
+# %% ../nbs/04b_morphology.ipynb #c1614c36
 import warnings
 from scipy.stats import norm as _norm
 
@@ -169,7 +169,7 @@ def bayes_search(objective,              # callable(params: dict) -> float, maxi
     i = int(np.nanargmax([v if np.isfinite(v) else -np.inf for _, v in trace]))
     return dict(best_params=trace[i][0], best_score=trace[i][1], trace=trace)
 
-# %% ../nbs/04b_morphology.ipynb #25eea64c
+# %% ../nbs/04b_morphology.ipynb #cbc6166e
 SVM_SPACE = dict(log10_C=(-3.0, 3.0), log10_gamma=(-3.0, 3.0), kernel=["linear", "rbf", "poly2", "poly3"])
 
 def svc_params(q:dict)->dict:
@@ -217,7 +217,7 @@ def svm_classifier(X, y, n_search:int=12, seed:int=0,
     return dict(test_accuracy=float((pred == yte).mean()), cv10_accuracy=float(cv10.mean()), cv_accuracy=cv_best,
                 confusion=confusion_matrix(yte, pred), best_params=best_params, search=search, trace=trace)
 
-# %% ../nbs/04b_morphology.ipynb #a7f395b8
+# %% ../nbs/04b_morphology.ipynb #04fd0d56
 HIST_COLS = ["major_axis", "circularity", "aspect_ratio", "p", "d", "ratio"]   # predictors shown as histograms
 
 def group_colour(g:int)->tuple:
@@ -356,14 +356,10 @@ def overlay(img, labels, df, group:str="group"):
 
 def save_figure(fig, path, dpi:int=100)->Path:
     "Write a figure as PNG atomically (temp file + rename) and close it."
-    import matplotlib.pyplot as plt
-    from chiral_em.core import atomic_write
-    try:
-        with atomic_write(path, "wb") as f: fig.savefig(f, format="png", dpi=dpi)
-    finally: plt.close(fig)
-    return Path(path)
+    from chiral_em.core import save_png
+    return save_png(fig, path, dpi, tight=False, close=True)
 
-# %% ../nbs/04b_morphology.ipynb #08e2e5db
+# %% ../nbs/04b_morphology.ipynb #6b909c24
 def morphology_parser()->argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="chiral-em morphology", description="Segment nanocrystals in TEM images, measure their "
                                 "shape (regionprops + superellipse p, d, L_ratio from a CNN) and cluster them into groups.")
