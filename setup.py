@@ -2,6 +2,11 @@
 from configparser import ConfigParser
 import shlex
 import setuptools
+import warnings
+
+# setuptools' note on every editable install of a flat layout ("folders named like the package may take precedence
+# during imports") is information, not a problem here: `chiral_em/` is the package. Keep `pip install -e .` quiet.
+warnings.filterwarnings("ignore", message="Editable installation")
 
 config = ConfigParser(delimiters=['='])
 config.read('settings.ini', encoding='utf-8')
@@ -13,7 +18,8 @@ for o in expected: assert o in cfg, f"missing expected setting: {o}"
 setup_cfg = {o: cfg[o] for o in cfg_keys}
 
 licenses = {'agpl3': 'AGPL-3.0-or-later'}  # SPDX expression (setuptools deprecates licence classifiers)
-statuses = ['1 - Planning', '2 - Pre-Alpha', '3 - Alpha', '4 - Beta', '5 - Production/Stable', '6 - Mature', '7 - Inactive']
+statuses = ['1 - Planning', '2 - Pre-Alpha', '3 - Alpha', '4 - Beta', '5 - Production/Stable', '6 - Mature',
+            '7 - Inactive']
 py_versions = '3.10 3.11 3.12 3.13'.split()
 
 requirements = shlex.split(cfg.get('requirements', ''))
@@ -31,9 +37,8 @@ setuptools.setup(
                  'Topic :: Scientific/Engineering :: Image Recognition']
                 + ['Programming Language :: Python :: ' + o for o in py_versions[py_versions.index(min_python):]],
     url=cfg['git_url'],
-    packages=setuptools.find_packages(include=['chiral_em', 'chiral_em.*']),
-    include_package_data=True,
-    package_data={'chiral_em': ['*.toml', 'models/*']},
+    packages=setuptools.find_packages(include=['chiral_em', 'chiral_em.*']),  # chiral_em, chiral_em.sim
+    package_data={'chiral_em': ['*.toml', 'weights/*.pt']},  # weights/ is data, not a package (no __init__.py)
     install_requires=requirements,
     extras_require={'dev': dev_requirements},
     python_requires='>=' + min_python,

@@ -4,13 +4,15 @@
 
 # %% ../nbs/00_core.ipynb #e8cabcbe
 from __future__ import annotations
-import contextlib, hashlib, inspect, json, math, os, platform, random, sys, tempfile, time, zipfile
+import argparse, contextlib, hashlib, inspect, json, math, os, platform, random, sys, tempfile, time, zipfile
 from importlib import resources
 from pathlib import Path
 from typing import Callable
 
 import numpy as np
 from fastcore.basics import AttrDict
+from fastcore.docments import docments
+from fastcore.script import Param, store_false, store_true
 
 try: import tomllib
 except ModuleNotFoundError: import tomli as tomllib  # Python 3.10
@@ -18,9 +20,10 @@ except ModuleNotFoundError: import tomli as tomllib  # Python 3.10
 # %% auto #0
 __all__ = ['PROFILES', 'OFFLINE_ENV', 'profiles_file', 'load_profiles', 'get_profile', 'check_profiles', 'project_root',
            'data_root', 'figures_dir', 'results_path', 'shared_data', 'seed_everything', 'set_threads', 'get_device',
-           'atomic_write', 'write_json', 'save_png', 'save_arrays', 'load_arrays', 'dataset_key', 'Dataset',
-           'cached_dataset', 'versions', 'flatten', 'Markdown', 'results_table', 'save_results', 'Timer', 'Chapter',
-           'config_dir', 'offline_guard', 'import_ultralytics']
+           'threads', 'ImageError', 'check_image', 'standardize', 'atomic_write', 'write_json', 'save_png',
+           'save_arrays', 'load_arrays', 'dataset_key', 'Dataset', 'cached_dataset', 'versions', 'flatten', 'Markdown',
+           'results_table', 'save_results', 'Timer', 'Chapter', 'command_parser', 'run_command', 'config_dir',
+           'offline_guard', 'import_ultralytics']
 
 # %% ../nbs/00_core.ipynb #f7cc155d
 PROFILES = ("smoke", "cpu", "paper")
@@ -109,6 +112,54 @@ def get_device(device:str|None=None): # "cpu", "cuda", "cuda:1"; default `$CHIRA
     import torch
     device = device or os.environ.get("CHIRAL_EM_DEVICE")
     return torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
+
+# %% ../nbs/00_core.ipynb #ff06b7e8
+@contextlib.contextmanager
+def threads(n:int|None=None): # torch threads inside the block; default as `set_threads`
+    "Run a block with PyTorch on `n` threads; restore the previous count afterwards (also on error)."
+    import torch
+    n0 = torch.get_num_threads()
+    n = int(n or os.environ.get("CHIRAL_EM_THREADS") or os.cpu_count() or 1)
+    torch.set_num_threads(n)
+    try: yield n
+    finally: torch.set_num_threads(n0)
+
+# %% ../nbs/00_core.ipynb #cc1ac356
+class ImageError(ValueError):
+    "An input that is not one usable 2-D image: `.path`, `.kind` (short code) and `.reason` (sentence)."
+    def __init__(self, path, kind:str, reason:str):
+        self.path, self.kind, self.reason = Path(path), kind, reason
+        super().__init__(f"{path}: {reason}")
+
+_GREY = (0.299, 0.587, 0.114)  # ITU-R BT.601 luma weights, RGB → grey
+
+def check_image(a,                # array-like: 2-D, or RGB/RGBA (H, W, 3|4), singleton axes allowed
+                path="<array>",   # where `a` came from, for the message
+               )->np.ndarray:     # float32, 2-D
+    "Validate `a` as one 2-D image (RGB/RGBA → grey) and return it as float32; raise `ImageError` naming the problem."
+    a = np.asarray(a)
+    if a.size == 0: raise ImageError(path, "empty", f"image has no pixels (shape {a.shape})")
+    if a.dtype.kind not in "biuf": raise ImageError(path, "corrupt", f"pixels are not numbers (dtype {a.dtype})")
+    a = np.squeeze(a)
+    if a.ndim == 3 and a.shape[-1] in (3, 4): a = a[..., :3].astype(np.float32) @ np.array(_GREY, np.float32)
+    if a.ndim != 2:
+        stack = f" (a stack of {a.shape[0]} frames?)" if a.ndim == 3 else ""
+        raise ImageError(path, "not_2d", f"expected one 2-D image, got an array of shape {a.shape}{stack}")
+    a = a.astype(np.float32, copy=False)
+    if not np.isfinite(a).all():
+        raise ImageError(path, "nonfinite", f"image contains {int((~np.isfinite(a)).sum())} NaN/Inf pixels")
+    if a.min() == a.max(): raise ImageError(path, "constant", f"image is constant (every pixel = {a.flat[0]:g})")
+    return a
+
+# %% ../nbs/00_core.ipynb #ebc47e9c
+def standardize(x,                 # NumPy array (torch tensors: convert first)
+                eps:float=1e-6,    # added to the standard deviation: a constant input stays finite
+                axis=None,         # None: one mean and std for all of `x`; else per slice along these axes
+               )->np.ndarray:      # float32, the shape of `x`
+    "`(x - mean) / (std + eps)` as float32."
+    x = np.asarray(x)
+    if axis is None: return ((x - x.mean()) / (x.std() + eps)).astype(np.float32)
+    return ((x - x.mean(axis, keepdims=True)) / (x.std(axis, keepdims=True) + eps)).astype(np.float32)
 
 # %% ../nbs/00_core.ipynb #e5de212b
 @contextlib.contextmanager
@@ -300,14 +351,61 @@ class Chapter:
 
     def __repr__(self): return f"Chapter({self.name!r}, profile={self.profile!r}, seed={self.seed}, cfg={dict(self.cfg)})"
 
+# %% ../nbs/00_core.ipynb #da01deaf
+class _Help(argparse.HelpFormatter):
+    "Wide help that shows the raw help strings (no %-formatting: help may contain '%')."
+    def __init__(self, prog): super().__init__(prog, max_help_position=32, width=110)
+    def _expand_help(self, action): return self._get_help_string(action)
+
+def _list_item(anno):
+    "The item type of `list[T]`, `list[T]|None` or `list`; None for other annotations."
+    import types, typing
+    if typing.get_origin(anno) in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(anno) if a is not type(None)]
+        anno = args[0] if len(args) == 1 else anno
+    if anno is list: return str
+    if typing.get_origin(anno) is list: return (typing.get_args(anno) or (str,))[0]
+    return None
+
+def command_parser(fn:Callable,     # the command: a function with docments
+                   prog:str|None=None, # program name in the usage line, e.g. "chiral-em segment"
+                  )->argparse.ArgumentParser:
+    "An `argparse` parser for `fn`, built from its signature and docments (see the rules above)."
+    p = argparse.ArgumentParser(prog=prog, description=inspect.getdoc(fn), formatter_class=_Help)
+    for k, v in docments(fn, full=True, returns=False, eval_str=True).items():
+        param = v.anno
+        if not isinstance(param, Param):
+            item = _list_item(v.anno)
+            from fastcore.script import _union_type
+            param = (Param(v.docment, item, nargs="+") if item else
+                     Param(v.docment, _union_type(v.anno) or (None if v.anno is inspect.Parameter.empty else v.anno)))
+        h = param.help
+        param.set_default(v.default)
+        if param.action == "store_true": param.help = h                    # a switch: "(default: False)" says nothing
+        if param.negated: param.help = f"turn off: {h}" if h else "turn off"
+        name = k.rstrip("_").replace("_", "-")
+        kw = param.kwargs
+        if param.opt: kw["dest"] = k
+        p.add_argument(f"--no-{name}" if param.negated else f"{param.pre}{name}" if param.opt else k, **kw)
+    return p
+
+def run_command(fn:Callable,                  # the command: a function with docments
+                argv:list[str]|None=None,     # arguments; default `sys.argv[1:]`
+                prog:str|None=None,           # program name in the usage line, e.g. "chiral-em segment"
+               )->int:                        # exit status: `fn`'s integer result, 0 if it returns something else
+    "Parse `argv` with `command_parser(fn, prog)`, call `fn` with the result, return an exit status."
+    args = command_parser(fn, prog).parse_args(sys.argv[1:] if argv is None else list(argv))
+    r = fn(**vars(args))
+    return int(r) if isinstance(r, (int, np.integer)) else 0
+
 # %% ../nbs/00_core.ipynb #a83f3f6f
 OFFLINE_ENV = dict(YOLO_OFFLINE="1", YOLO_AUTOINSTALL="0", YOLO_VERBOSE="False", HF_HUB_OFFLINE="1",
                    TRANSFORMERS_OFFLINE="1", HF_DATASETS_OFFLINE="1", HF_HUB_DISABLE_TELEMETRY="1",
                    WANDB_MODE="disabled", COMET_MODE="disabled", DO_NOT_TRACK="1")
 
 def config_dir()->Path:
-    "Where chiral_em keeps tool configuration: `$CHIRAL_EM_CONFIG` or `~/.config/chiral_em`."
-    return Path(os.environ.get("CHIRAL_EM_CONFIG") or Path.home()/".config"/"chiral_em")
+    "Where chiral_em keeps tool configuration (ultralytics settings, fonts): `$CHIRAL_EM_CONFIG` or `<data>/config`."
+    return _env_path("CHIRAL_EM_CONFIG", data_root()/"config")
 
 def _local_font()->Path|None:
     import importlib.util
@@ -317,7 +415,7 @@ def _local_font()->Path|None:
     return f if f.exists() else None
 
 def offline_guard()->dict:
-    "Set the environment so that ultralytics, timm/huggingface and loggers never touch the network."
+    "Set the environment so that ultralytics, timm/huggingface and loggers never touch the network; return it."
     for k, v in OFFLINE_ENV.items(): os.environ.setdefault(k, v)
     ydir = Path(os.environ.setdefault("YOLO_CONFIG_DIR", str(config_dir())))/"Ultralytics"
     with contextlib.suppress(OSError):

@@ -8,18 +8,23 @@ import importlib, sys
 from dataclasses import dataclass, field
 from pathlib import Path
 import numpy as np
-from .core import atomic_write
+from .core import ImageError, atomic_write, check_image
 
 # %% auto #0
-__all__ = ['NM_PER_UNIT', 'RSCIIO_FORMATS', 'READERS', 'ImageReadError', 'EMImage', 'to_nm', 'as_image2d', 'read_image',
-           'write_tif', 'write_label_tif', 'expand_paths', 'ImageBatch', 'iter_images', 'stretch']
+__all__ = ['ImageReadError', 'NM_PER_UNIT', 'RSCIIO_FORMATS', 'READERS', 'as_image2d', 'nm_to_angstrom', 'angstrom_to_nm',
+           'EMImage', 'to_nm', 'read_image', 'write_tif', 'write_label_tif', 'expand_paths', 'ImageBatch',
+           'iter_images', 'stretch']
 
 # %% ../nbs/00a_emio.ipynb #24d0c962
-class ImageReadError(ValueError):
-    "A file that cannot be read as one 2-D image: `.path`, `.kind` (short code) and `.reason` (sentence)."
-    def __init__(self, path, kind:str, reason:str):
-        self.path, self.kind, self.reason = Path(path), kind, reason
-        super().__init__(f"{path}: {reason}")
+ImageReadError = ImageError  # one error class for bad images, from a file or an array (`core.ImageError`)
+
+def nm_to_angstrom(x:float|None)->float|None:
+    "A length in nm as Å (None passes through)."
+    return None if x is None else x * 10
+
+def angstrom_to_nm(x:float|None)->float|None:
+    "A length in Å as nm (None passes through)."
+    return None if x is None else x / 10
 
 @dataclass
 class EMImage:
@@ -30,6 +35,10 @@ class EMImage:
     meta: dict = field(default_factory=dict)
     @property
     def shape(self): return self.data.shape
+    @property
+    def sampling(self)->float|None:
+        "The pixel size in Å/px (None if unknown)."
+        return nm_to_angstrom(self.pixel_size)
 
 # %% ../nbs/00a_emio.ipynb #0575c44d
 NM_PER_UNIT = {"m": 1e9, "cm": 1e7, "mm": 1e6, "µm": 1e3, "μm": 1e3, "um": 1e3, "micron": 1e3, "microns": 1e3,
@@ -100,20 +109,7 @@ READERS = {".tif": _read_tif, ".tiff": _read_tif, ".png": _read_pil, ".jpg": _re
            ".bmp": _read_pil, **{k: _read_rsciio for k in RSCIIO_FORMATS}}
 
 # %% ../nbs/00a_emio.ipynb #4f7d195b
-def as_image2d(a, path="<array>")->np.ndarray:
-    "Validate `a` as one 2-D image (RGB/RGBA → grey) and return it as float32; raise `ImageReadError` naming the problem."
-    a = np.asarray(a)
-    if a.size == 0: raise ImageReadError(path, "empty", f"image has no pixels (shape {a.shape})")
-    if a.dtype.kind not in "biuf": raise ImageReadError(path, "corrupt", f"pixels are not numbers (dtype {a.dtype})")
-    a = np.squeeze(a)
-    if a.ndim == 3 and a.shape[-1] in (3, 4): a = a[..., :3].astype(np.float32) @ np.array([0.299, 0.587, 0.114], np.float32)
-    if a.ndim != 2:
-        raise ImageReadError(path, "not_2d", f"expected one 2-D image, got an array of shape {a.shape}" +
-                             (f" (a stack of {a.shape[0]} frames?)" if a.ndim == 3 else ""))
-    a = a.astype(np.float32, copy=False)
-    if not np.isfinite(a).all(): raise ImageReadError(path, "nonfinite", f"image contains {int((~np.isfinite(a)).sum())} NaN/Inf pixels")
-    if a.min() == a.max(): raise ImageReadError(path, "constant", f"image is constant (every pixel = {a.flat[0]:g})")
-    return a
+as_image2d = check_image  # validate one 2-D image, RGB/RGBA → grey, float32 (see `core.check_image`)
 
 # %% ../nbs/00a_emio.ipynb #2b25794d
 def read_image(path:str|Path)->EMImage:

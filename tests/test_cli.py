@@ -19,9 +19,11 @@ def test_help():
 
 def test_reproduce_help_and_list():
     r = run("reproduce", "--help")
-    assert r.returncode == 0 and "--profile" in r.stdout and "--chapters" in r.stdout
+    assert r.returncode == 0 and "--profile {smoke,cpu,paper}" in r.stdout and "--chapters" in r.stdout
+    assert "--summary-only" in r.stdout and "--pdb" not in r.stdout
     r = run("reproduce", "--list")
     assert r.returncode == 0 and "00_core" in r.stdout.split()
+    assert "00d_cli" not in r.stdout.split()   # library notebooks (no parameters cell) are not chapters
 
 
 def test_unknown_command_and_chapter_fail_clearly(tmp_path):

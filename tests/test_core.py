@@ -1,5 +1,5 @@
 "Cached datasets: stable keys, same seed ⇒ same bytes, resume after a killed run; profile table consistency."
-import json, os, re, signal, subprocess, sys, textwrap, time
+import json, os, signal, subprocess, sys, textwrap, time
 from pathlib import Path
 
 import numpy as np
@@ -90,14 +90,58 @@ def notebooks():
     return sorted(p for p in (ROOT/"nbs").glob("[0-9]*.ipynb"))
 
 
+CHAPTERS = ("00_core", "01_siamese", "04_superellipse", "05_hrtem")   # the book's chapters: they must stay runnable
+
+
 @pytest.mark.parametrize("nb", notebooks(), ids=lambda p: p.stem)
 def test_parameters_cell_rules(nb):
-    "A chapter `NN_name` has exactly one `parameters` cell; a companion library notebook `NNx_name` at most one."
+    "A notebook with a `parameters` cell is a chapter (`reproduce` runs it): exactly one such cell, smoke by default."
     cells = json.loads(nb.read_text())["cells"]
     params = [c for c in cells if "parameters" in c.get("metadata", {}).get("tags", [])]
-    companion = re.match(r"\d+[a-z]_", nb.stem) is not None
-    assert len(params) <= 1 if companion else len(params) == 1, f"{nb.name}: {len(params)} cells tagged parameters"
+    assert len(params) <= 1, f"{nb.name}: {len(params)} cells tagged parameters"
+    assert params or nb.stem not in CHAPTERS, f"{nb.name}: a chapter of the book needs its parameters cell"
     if params:
         src = "".join(params[0]["source"])
         assert 'profile = "smoke"' in src, f"{nb.name}: the parameters cell must default to profile = \"smoke\""
         assert nb.stem in load_profiles(), f"{nb.name}: no sections for {nb.stem!r} in chiral_em/profiles.toml"
+
+
+def test_check_image_and_standardize():
+    from chiral_em.core import ImageError, check_image, standardize
+    from chiral_em.emio import ImageReadError, as_image2d
+    assert ImageReadError is ImageError and as_image2d is check_image
+    rgb = np.random.default_rng(0).integers(0, 255, (5, 6, 3), dtype=np.uint8)
+    assert check_image(rgb).shape == (5, 6) and check_image(rgb).dtype == np.float32
+    with pytest.raises(ImageError) as e: check_image(np.full((4, 4), 2.0), "a.tif")
+    assert e.value.kind == "constant" and str(e.value).startswith("a.tif: ")
+    x = np.random.default_rng(1).normal(5, 3, (7, 9))
+    np.testing.assert_array_equal(standardize(x), ((x - x.mean()) / (x.std() + 1e-6)).astype(np.float32))
+
+
+def test_threads_restores_count():
+    import torch
+    from chiral_em.core import threads
+    n0 = torch.get_num_threads()
+    with pytest.raises(RuntimeError):
+        with threads(1):
+            assert torch.get_num_threads() == 1
+            raise RuntimeError
+    assert torch.get_num_threads() == n0
+
+
+def cmd(images:list[str],          # image files or folders
+        pixel_size_nm:float=None,  # [nm/px]
+        quiet:bool=False,          # print nothing
+        ):
+    "A test command."
+    return len(images) + (10 if quiet else 0)
+
+
+def test_run_command(capsys):
+    from chiral_em.core import run_command
+    assert run_command(cmd, ["a", "b", "--quiet", "--pixel-size-nm", "0.3"], "chiral-em x") == 12
+    with pytest.raises(SystemExit) as e: run_command(cmd, ["--help"], "chiral-em x")
+    out = capsys.readouterr().out
+    assert e.value.code == 0 and "usage: chiral-em x" in out and "[nm/px]" in out and "--pixel-size-nm" in out, out
+    with pytest.raises(SystemExit) as e: run_command(cmd, [], "chiral-em x")
+    assert e.value.code == 2 and "required: images" in capsys.readouterr().err

@@ -169,3 +169,10 @@ def test_reads_real_micrographs(name):
     ims = list(batch)
     assert ims, batch.report()
     for im in ims: assert im.data.ndim == 2 and np.isfinite(im.data).all()
+
+
+def test_units_convert_in_one_place():
+    from chiral_em.emio import EMImage, angstrom_to_nm, nm_to_angstrom
+    assert nm_to_angstrom(0.2) == 2.0 and angstrom_to_nm(2.0) == 0.2 and nm_to_angstrom(None) is None
+    assert EMImage(np.zeros((2, 2), np.float32), 0.5).sampling == 5.0
+    assert EMImage(np.zeros((2, 2), np.float32)).sampling is None
