@@ -2,14 +2,14 @@
 import multiprocessing as mp, os, shutil, tempfile, time
 import numpy as np
 from chiral_em.core import cached_dataset, project_root, write_json, versions
-from chiral_em.sem import scene_batch, sample_scene, render_scene
+from chiral_em.sim.sem import scene_batch, sample_scene, render_scene
 
-PARAMS = dict(shape=[1024, 1024], px=0.02, n_particles=6, n_debris=10)
+PARAMS = dict(shape=[1024, 1024], pixel_size_nm=20.0, n_particles=6, n_debris=10)
 KINDS = ("bowtie", "bundle", "kayak", "pancake")
 
 def _render(seed):
     rng = np.random.default_rng(seed)
-    return render_scene(sample_scene(rng, (1024, 1024), 0.02, 6, KINDS, n_debris=10), rng).image.mean()
+    return render_scene(sample_scene(rng, (1024, 1024), 20.0, 6, KINDS, n_debris=10), rng).image.mean()
 
 def main(n=64):
     tmp = tempfile.mkdtemp()
