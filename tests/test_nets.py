@@ -1,7 +1,8 @@
-"Tests for chiral_em.nets: MSD-net parameter count, fast path = reference, U-Net, training, save/load."
+"Tests for chiral_em.nets: MSD-net parameter count, fast path = reference, U-Net, training, model files (models)."
 import numpy as np, pytest, torch
 from hypothesis import given, settings, strategies as st
-from chiral_em.nets import MSDNet, UNet, msd_param_count, n_params, train_segmenter, predict, save_model, load_model
+from chiral_em.nets import MSDNet, UNet, msd_param_count, n_params, train_segmenter, predict
+from chiral_em.models import save_model, load_model
 from chiral_em.fourier import sliding_window_predict
 
 @pytest.mark.parametrize("depth,nin,nout", [(1, 1, 1), (10, 1, 2), (100, 1, 1), (100, 1, 2), (100, 1, 3), (7, 3, 2)])
@@ -40,11 +41,17 @@ def test_training_reduces_loss():
     h = train_segmenter(MSDNet(4), batch, steps=60, lr=1e-2, progress=False)
     assert np.mean(h[-10:]) < 0.8 * np.mean(h[:5])
 
-def test_save_load_roundtrip(tmp_path):
-    torch.manual_seed(0); m = MSDNet(5, nout=2); torch.nn.init.normal_(m.out.weight)
-    save_model(tmp_path / "m.pt", m, sampling=0.2, losses=("bce", "mse"))
+@pytest.mark.parametrize("Net,kw", [(MSDNet, dict(depth=5, nout=2)), (UNet, dict(base=4, nout=2))])
+def test_save_load_roundtrip(tmp_path, Net, kw):
+    torch.manual_seed(0)
+    m = Net(**kw)
+    torch.nn.init.normal_(m.out.weight)
+    meta = dict(input_kind="hrtem", sampling=0.2, profile="test", data_version=None, seed=0, example_input=[1, 1, 24, 24],
+                losses=["bce", "mse"])
+    save_model(tmp_path / "m.pt", m, meta)
     m2, meta = load_model(tmp_path / "m.pt")
-    x = np.random.default_rng(0).normal(size=(20, 24)).astype(np.float32)
+    assert type(m2) is Net and m2.init_kwargs == m.init_kwargs
+    x = np.random.default_rng(0).normal(size=(24, 24)).astype(np.float32)
     assert meta["sampling"] == 0.2 and tuple(meta["losses"]) == ("bce", "mse")
     np.testing.assert_allclose(predict(m, x, ("bce", "mse")), predict(m2, x, ("bce", "mse")), atol=1e-6)
 
