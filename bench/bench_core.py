@@ -37,5 +37,6 @@ def main():
 
 
 if __name__ == "__main__":
-    import sys; sys.path.insert(0, str(Path(__file__).resolve().parents[1]/"tests"))
+    import sys
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]/"tests"))   # dm_writer, the tests' DM4 writer
     main()

@@ -1,12 +1,55 @@
 """Benchmark chapter 05 (HRTEM): (1) abTEM images/s at 256² for the 711-atom Au truncated octahedron on carbon, naive loop vs
 exit-wave reuse across imaging conditions, and structures/s through core.cached_dataset; (2) Hamming-windowed MSD-net
-inference on a 4096² field: wall time and peak memory of a fresh process (goal ≤ 60 s, ≤ 2 GB)."""
+inference on a 4096² field: wall time and peak memory of a fresh process (goal ≤ 60 s, ≤ 2 GB).
+
+`python bench/bench_hrtem.py` runs both and writes results/bench/hrtem.json;
+`python bench/bench_hrtem.py windowed IMAGE.npy MODEL.pt [WINDOW HALO OVERLAP]` times one windowed inference in this
+(fresh) process and prints its JSON (chapter 05 calls it that way)."""
 import json, os, shutil, subprocess, sys, tempfile, time
+from pathlib import Path
 import numpy as np
 from chiral_em.core import cached_dataset, project_root, write_json, versions
 
+
+def peak_rss_gb()->float:
+    "Peak resident memory of this process [GB]: VmHWM (reset by exec, unlike ru_maxrss, which keeps a forking parent's peak)."
+    import resource
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"): return int(line.split()[1]) / 1e6
+    except OSError: pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6
+
+
+def bench_windowed(image_path, model_path, window:int=512, halo:int=64, overlap:float=0.5)->dict:
+    "Time [s] and peak memory [GB] of windowed particle inference on a saved .npy image (run it in a fresh process)."
+    from chiral_em.core import set_threads
+    from chiral_em.models import load_model
+    from chiral_em.segment import network_map
+    threads = set_threads()   # $CHIRAL_EM_THREADS or all cores
+    img = np.load(image_path)
+    model, meta = load_model(model_path)
+    rss0 = peak_rss_gb()
+    t0 = time.perf_counter()
+    p = network_map(img, model, meta, 0, window, halo, overlap)
+    t = time.perf_counter() - t0
+    peak = peak_rss_gb()
+    np.save(str(image_path).replace(".npy", "_prob.npy"), p.astype(np.float16))
+    return dict(size=list(img.shape), window=window, halo=halo, overlap=overlap, seconds=t, peak_rss_gb=peak,
+                rss_before_gb=rss0, threads=threads)
+
+
+def windowed_in_fresh_process(image_path, model_path, window:int=512, halo:int=64, overlap:float=0.5)->dict:
+    "`bench_windowed` in a new Python process (so its peak memory is its own); returns its result."
+    cmd = [sys.executable, str(Path(__file__).resolve()), "windowed", str(image_path), str(model_path),
+           str(window), str(halo), str(overlap)]
+    r = subprocess.run(cmd, capture_output=True, text=True, check=True)
+    return json.loads(r.stdout.strip().splitlines()[-1])
+
+
 def sim_bench(n_images=16, n_structures=16):
-    from chiral_em.hrtem_sim import benchmark_reuse, generate_structures
+    from chiral_em.sim.hrtem import benchmark_reuse, generate_structures
     out = benchmark_reuse(n_images, 711, 256, 0.2, seed=0)
     tmp = tempfile.mkdtemp()
     try:
@@ -17,19 +60,23 @@ def sim_bench(n_images=16, n_structures=16):
     finally: shutil.rmtree(tmp)
     return out
 
+
 def window_bench(size=4096, depth=30, window=768, halo=64, overlap=0.25):
     "Random-weight MSD-net (speed does not depend on the weights) on a random 4096² image, in a fresh process."
     import torch
-    from chiral_em.nets import MSDNet, save_model
+    from chiral_em.nets import MSDNet
+    from chiral_em.models import save_model
     tmp = tempfile.mkdtemp()
     try:
-        torch.manual_seed(0); save_model(os.path.join(tmp, "m.pt"), MSDNet(depth), sampling=0.2, losses=("bce",))
+        torch.manual_seed(0)
+        meta = dict(input_kind="hrtem", sampling=0.2, profile="bench", data_version=None, seed=0,
+                    example_input=[1, 1, window, window], losses=["bce"])
+        save_model(os.path.join(tmp, "m.pt"), MSDNet(depth), meta)
         np.save(os.path.join(tmp, "img.npy"), np.random.default_rng(0).normal(size=(size, size)).astype(np.float32))
-        code = (f"import json; from chiral_em.hrtem import bench_windowed; "
-                f"print(json.dumps(bench_windowed({os.path.join(tmp, 'img.npy')!r}, {os.path.join(tmp, 'm.pt')!r}, {window}, {halo}, {overlap})))")
-        r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-        return dict(json.loads(r.stdout.strip().splitlines()[-1]), msd_depth=depth, goal_s=60, goal_gb=2)
+        r = windowed_in_fresh_process(os.path.join(tmp, "img.npy"), os.path.join(tmp, "m.pt"), window, halo, overlap)
+        return dict(r, msd_depth=depth, goal_s=60, goal_gb=2)
     finally: shutil.rmtree(tmp)
+
 
 def main():
     out = dict(simulation=sim_bench(), windowed_inference_4096=window_bench(), versions=versions(),
@@ -38,4 +85,11 @@ def main():
     print(json.dumps({k: v for k, v in out.items() if k != "versions"}, indent=1, default=str), "->", path)
     return out
 
-if __name__ == "__main__": main()
+
+if __name__ == "__main__":
+    if len(sys.argv) > 1 and sys.argv[1] == "windowed":
+        a = sys.argv[2:]
+        if len(a) not in (2, 5): sys.exit("usage: bench_hrtem.py windowed IMAGE.npy MODEL.pt [WINDOW HALO OVERLAP]")
+        kw = dict(window=int(a[2]), halo=int(a[3]), overlap=float(a[4])) if len(a) == 5 else {}
+        print(json.dumps(bench_windowed(a[0], a[1], **kw)))
+    else: main()

@@ -5,7 +5,8 @@ import numpy as np
 import torch
 
 from chiral_em.core import Timer, project_root, set_threads, shared_data, versions, write_json
-from chiral_em.superellipse import simulate, ShapeCNN, load_model, PACKAGED_MASK_MODEL
+from chiral_em.sim.superellipse import simulate
+from chiral_em.superellipse import ShapeCNN, load_model, PACKAGED_MASK_MODEL
 from chiral_em.morphology import analyse_image
 from chiral_em.emio import read_image
 
