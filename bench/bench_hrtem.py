@@ -1,6 +1,6 @@
-"""Benchmark chapter 05 (HRTEM): (1) abTEM images/s at 256² for the 711-atom Au truncated octahedron on carbon, naive loop vs
-exit-wave reuse across imaging conditions, and structures/s through core.cached_dataset; (2) Hamming-windowed MSD-net
-inference on a 4096² field: wall time and peak memory of a fresh process (goal ≤ 60 s, ≤ 2 GB).
+"""Benchmark chapter 05 (HRTEM): (1) abTEM images/s at 256² for the 711-atom Au truncated octahedron on carbon,
+naive loop vs exit-wave reuse across imaging conditions, and structures/s through core.cached_dataset; (2)
+Hamming-windowed MSD-net inference on a 4096² field: wall time and peak memory of a fresh process (goal ≤ 60 s, ≤ 2 GB).
 
 `python bench/bench_hrtem.py` runs both and writes results/bench/hrtem.json;
 `python bench/bench_hrtem.py windowed IMAGE.npy MODEL.pt [WINDOW HALO OVERLAP]` times one windowed inference in this
@@ -12,7 +12,8 @@ from chiral_em.core import cached_dataset, project_root, write_json, versions
 
 
 def peak_rss_gb()->float:
-    "Peak resident memory of this process [GB]: VmHWM (reset by exec, unlike ru_maxrss, which keeps a forking parent's peak)."
+    "Peak resident memory of this process [GB]: VmHWM (reset by exec, unlike ru_maxrss, which keeps a forking parent's "
+    "peak)."
     import resource
     try:
         with open("/proc/self/status") as f:
@@ -54,8 +55,8 @@ def sim_bench(n_images=16, n_structures=16):
     tmp = tempfile.mkdtemp()
     try:
         t = time.perf_counter()
-        cached_dataset("hrtem_bench", generate_structures, n_structures, 0, dict(out_px=128, sampling=0.2, diameter=[8., 16.]),
-                       root=tmp, shard_size=8, progress=False)
+        cached_dataset("hrtem_bench", generate_structures, n_structures, 0,
+                       dict(out_px=128, sampling=0.2, diameter=[8., 16.]), root=tmp, shard_size=8, progress=False)
         out["cached_structures_per_s_128px"] = n_structures / (time.perf_counter() - t)
     finally: shutil.rmtree(tmp)
     return out
