@@ -25,7 +25,8 @@ def parameter_cells(nb_path:str|Path)->int:
 def list_chapters(nbs_dir:str|Path|None=None)->list[Path]:
     "The book's chapter notebooks (those with a `parameters` cell), in order."
     d = Path(nbs_dir or project_root()/"nbs")
-    if not d.is_dir(): raise FileNotFoundError(f"no notebook folder {d}: `reproduce` runs the book from a checkout of chiral_em")
+    if not d.is_dir():
+        raise FileNotFoundError(f"no notebook folder {d}: `reproduce` runs the book from a checkout of chiral_em")
     return [p for p in sorted(d.glob("[0-9]*.ipynb")) if parameter_cells(p) >= 1]
 
 def chapter_number(p:str|Path)->str: return re.match(r"\d*", Path(p).stem).group()
@@ -50,7 +51,8 @@ def run_chapter(nb:str|Path,          # chapter notebook
                )->dict:
     "Execute one chapter with papermill; return its status, minutes and error (never raises on chapter errors)."
     import papermill as pm
-    nb, out_dir = Path(nb), Path(out_dir); out_dir.mkdir(parents=True, exist_ok=True)
+    nb, out_dir = Path(nb), Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
     tmp, out = out_dir/f".{nb.stem}.running.ipynb", out_dir/f"{nb.stem}.ipynb"
     t0, err = time.time(), None
     try:
@@ -71,19 +73,22 @@ def _results(profile, chapter, since=0.0):
 def key_metrics(rec:dict|None, k:int=4)->str:
     "The first `k` scalar metrics of a results record, as `name=value` text."
     if not rec: return ""
-    items = [(n, v) for n, v in flatten(rec.get("metrics", {})).items() if isinstance(v, (int, float)) and not isinstance(v, bool)]
+    items = [(n, v) for n, v in flatten(rec.get("metrics", {})).items()
+             if isinstance(v, (int, float)) and not isinstance(v, bool)]
     return ", ".join(f"{n}={_fmt(v)}" for n, v in items[:k])
 
 def summary_markdown(runs:list[dict], profile:str, since:float=0.0)->Markdown:
-    "Summary table of a book run (results of chapters run now must be newer than `since`), then each results-vs-paper table."
+    "Summary table of a book run (chapters run now need results newer than `since`), then each results-vs-paper table."
     lines = [f"# chiral_em {__version__}: `{profile}` profile", "",
              "| chapter | status | minutes | key metrics |", "|---|---|---|---|"]
-    recs = {r["chapter"]: _results(profile, r["chapter"], since if r["status"] in ("ok", "failed") else 0.0) for r in runs}
+    recs = {r["chapter"]: _results(profile, r["chapter"], since if r["status"] in ("ok", "failed") else 0.0)
+            for r in runs}
     for r in runs:
         st, mins, rec = r["status"], r["minutes"], recs[r["chapter"]]
         if st == "not run now" and rec:   # results of an earlier invocation: say when, and how long it took then
             st, mins = f"earlier run ({str(rec.get('written', '?'))[:10]})", round(rec.get("wall_s", 0) / 60, 2)
-        lines.append(f"| {r['chapter']} | {st}{': ' + r['error'] if r.get('error') else ''} | {mins} | {key_metrics(rec)} |")
+        lines.append(f"| {r['chapter']} | {st}{': ' + r['error'] if r.get('error') else ''} | {mins} | "
+                     f"{key_metrics(rec)} |")
     for ch, rec in recs.items():
         if rec and (rec.get("metrics") or rec.get("paper")):
             lines += ["", f"## {ch}", "", results_table(rec.get("metrics", {}), rec.get("paper"), rec.get("notes"))]
@@ -109,11 +114,15 @@ def reproduce(chapters:list[str]|None=None, # chapter numbers or names; default 
     for nb in bar:
         bar.set_postfix_str(nb.stem)
         runs.append(run_chapter(nb, profile, out_dir, seed, kernel))
-        if verbose: bar.write(f"{nb.stem}: {runs[-1]['status']} in {runs[-1]['minutes']} min" + (f" — {runs[-1]['error']}" if runs[-1]["error"] else ""))
+        if verbose:
+            bar.write(f"{nb.stem}: {runs[-1]['status']} in {runs[-1]['minutes']} min"
+                      + (f" — {runs[-1]['error']}" if runs[-1]["error"] else ""))
     if summary:  # rows for every chapter: this run's, else the results already on disk
         done = {r["chapter"]: r for r in runs}
-        rows = [done.get(c.stem, dict(chapter=c.stem, status="not run now", minutes="", error=None)) for c in list_chapters(nbs_dir)]
-        with atomic_write(results_path(profile, "summary").with_suffix(".md"), "w") as f: f.write(summary_markdown(rows, profile, t0))
+        rows = [done.get(c.stem, dict(chapter=c.stem, status="not run now", minutes="", error=None))
+                for c in list_chapters(nbs_dir)]
+        with atomic_write(results_path(profile, "summary").with_suffix(".md"), "w") as f:
+            f.write(summary_markdown(rows, profile, t0))
     if verbose: print(summary_markdown(rows if summary and summary_only else runs, profile, t0).split("\n## ")[0])
     return runs
 
@@ -139,7 +148,7 @@ def reproduce_cmd(chapters:list[str]|None=None, # chapter numbers or names, e.g.
                   seed:int=0,                # seed injected into every chapter
                   kernel:str="python3",      # Jupyter kernel name
                   list_:bool=False,          # list the chapters and exit
-                  summary_only:bool=False,   # run nothing; rewrite results/<profile>/summary.md from the results on disk
+                  summary_only:bool=False,   # run nothing; rewrite results/<profile>/summary.md from results on disk
                  )->int:                     # 0 if every chapter ran, 1 if one failed, 2 on a usage error
     """Run the book's chapter notebooks with papermill in one profile, continuing past failures; executed notebooks go
 to <out>/<profile>/, figures to figures/<profile>/, metrics to results/<profile>/ and a summary table to

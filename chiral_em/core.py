@@ -46,8 +46,10 @@ def get_profile(chapter:str,            # chapter id, the notebook's stem, e.g. 
     "Sizes of `chapter` under `profile`."
     if profile not in PROFILES: raise ValueError(f"unknown profile {profile!r}; choose one of {', '.join(PROFILES)}")
     table = load_profiles() if table is None else table
-    if chapter not in table: raise KeyError(f"chapter {chapter!r} has no sizes in {profiles_file()}; known: {', '.join(sorted(table))}")
-    if profile not in table[chapter]: raise KeyError(f"chapter {chapter!r} has no [{chapter}.{profile}] section in {profiles_file()}")
+    if chapter not in table:
+        raise KeyError(f"chapter {chapter!r} has no sizes in {profiles_file()}; known: {', '.join(sorted(table))}")
+    if profile not in table[chapter]:
+        raise KeyError(f"chapter {chapter!r} has no [{chapter}.{profile}] section in {profiles_file()}")
     return AttrDict(table[chapter][profile])
 
 # %% ../nbs/00_core.ipynb #e46d033e
@@ -95,7 +97,8 @@ def shared_data(name:str|None=None, # a data set's folder name, e.g. "temseg_au_
 # %% ../nbs/00_core.ipynb #e799d759
 def seed_everything(seed:int=0)->np.random.Generator:
     "Seed `random`, NumPy and PyTorch; return a fresh `np.random.Generator(seed)`."
-    random.seed(seed); np.random.seed(seed % 2**32)
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
     import torch
     torch.manual_seed(seed)
     return np.random.default_rng(seed)
@@ -167,18 +170,21 @@ def atomic_write(path:str|Path, # target file; parent folders are created
                  mode:str="wb", # "wb" or "w"
                 ):
     "Open a temporary file beside `path`; on success rename it to `path`, on error remove it."
-    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, mode) as f:
             yield f
-            f.flush(); os.fsync(f.fileno())
+            f.flush()
+            os.fsync(f.fileno())
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError): os.remove(tmp)
         raise
 
+# %% ../nbs/00_core.ipynb #8c3f0028
 def _jsonable(o):
     if isinstance(o, np.generic): return o.item()
     if isinstance(o, np.ndarray): return o.tolist()
@@ -190,6 +196,7 @@ def write_json(path:str|Path, obj)->Path:
     with atomic_write(path, "w") as f: f.write(json.dumps(obj, indent=2, default=_jsonable) + "\n")
     return Path(path)
 
+# %% ../nbs/00_core.ipynb #6ce15122
 def save_png(fig,                 # matplotlib figure
              path:str|Path,       # target .png
              dpi:int=150,
@@ -199,10 +206,13 @@ def save_png(fig,                 # matplotlib figure
     "Write a figure as PNG, atomically."
     import io
     try:
-        buf = io.BytesIO(); fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight" if tight else None)
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight" if tight else None)
         with atomic_write(path) as f: f.write(buf.getvalue())
     finally:
-        if close: import matplotlib.pyplot as plt; plt.close(fig)
+        if close:
+            import matplotlib.pyplot as plt
+            plt.close(fig)
     return Path(path)
 
 # %% ../nbs/00_core.ipynb #39e5c908
@@ -230,10 +240,12 @@ def dataset_key(name:str, params:dict, seed:int, version:str, shard_size:int, ge
 
 class Dataset(dict):
     "A dict of arrays that also knows its cache folder (`.path`) and key (`.key`)."
-    path: Path; key: str
+    path: Path
+    key: str
 
 def _check_shard(out, count, name):
-    if not isinstance(out, dict) or not out: raise ValueError(f"{name}: generate() must return a non-empty dict of arrays")
+    if not isinstance(out, dict) or not out:
+        raise ValueError(f"{name}: generate() must return a non-empty dict of arrays")
     bad = {k: np.shape(v) for k, v in out.items() if np.ndim(v) == 0 or len(v) != count}
     if bad: raise ValueError(f"{name}: every array must have {count} rows; got shapes {bad}")
     return {k: np.asarray(v) for k, v in out.items()}
@@ -253,16 +265,19 @@ def cached_dataset(name:str,                # dataset name: the cache folder und
     if n < 1: raise ValueError(f"{name}: n must be >= 1, got {n}")
     params = dict(params or {})
     key = dataset_key(name, params, seed, version, shard_size, generate)
-    d = Path(root or data_root())/name/key; d.mkdir(parents=True, exist_ok=True)
+    d = Path(root or data_root())/name/key
+    d.mkdir(parents=True, exist_ok=True)
     for stale in d.glob(".*.tmp"): stale.unlink(missing_ok=True)   # left by a killed run
     if not (d/"meta.json").exists():
-        write_json(d/"meta.json", dict(name=name, params=params, seed=seed, version=str(version), shard_size=shard_size))
+        write_json(d/"meta.json",
+                   dict(name=name, params=params, seed=seed, version=str(version), shard_size=shard_size))
     from tqdm.auto import tqdm
     parts = []
     for k in tqdm(range(math.ceil(n/shard_size)), desc=name, disable=not progress, leave=False):
         f = d/f"shard_{k:05d}.npz"
         if not f.exists():
-            save_arrays(f, _check_shard(generate(np.random.default_rng([seed, k]), shard_size, **params), shard_size, name))
+            save_arrays(f, _check_shard(generate(np.random.default_rng([seed, k]), shard_size, **params),
+                                        shard_size, name))
         parts.append(load_arrays(f))
     ds = Dataset({k: np.concatenate([p[k] for p in parts])[:n] for k in parts[0]})
     ds.path, ds.key = d, key
@@ -309,6 +324,7 @@ def results_table(metrics:dict,          # this run's metrics (nested dicts allo
     rows += [f"| {k} | {_fmt(m.get(k))} | {_fmt(p.get(k))} | {n.get(k, '')} |" for k in dict.fromkeys([*m, *p])]
     return Markdown("\n".join(rows))
 
+# %% ../nbs/00_core.ipynb #dfa82495
 def save_results(chapter:str, profile:str, metrics:dict, paper:dict|None=None, seed:int|None=None,
                  wall_s:float|None=None, notes:dict|None=None, **extra)->Path:
     "Write `results/<profile>/<chapter>.json` with metrics, the paper's numbers, profile, seed, versions and wall time."
@@ -319,7 +335,9 @@ def save_results(chapter:str, profile:str, metrics:dict, paper:dict|None=None, s
 # %% ../nbs/00_core.ipynb #903b4183
 class Timer:
     "Context manager measuring wall time in seconds (`.s`)."
-    def __enter__(self): self.t0 = time.perf_counter(); return self
+    def __enter__(self):
+        self.t0 = time.perf_counter()
+        return self
     def __exit__(self, *a): self.s = time.perf_counter() - self.t0
 
 # %% ../nbs/00_core.ipynb #f3f628b7
@@ -349,7 +367,8 @@ class Chapter:
         save_results(self.name, self.profile, metrics, paper, self.seed, round(self.elapsed, 1), notes, **extra)
         return results_table(metrics, paper, notes)
 
-    def __repr__(self): return f"Chapter({self.name!r}, profile={self.profile!r}, seed={self.seed}, cfg={dict(self.cfg)})"
+    def __repr__(self):
+        return f"Chapter({self.name!r}, profile={self.profile!r}, seed={self.seed}, cfg={dict(self.cfg)})"
 
 # %% ../nbs/00_core.ipynb #da01deaf
 class _Help(argparse.HelpFormatter):
@@ -389,6 +408,7 @@ def command_parser(fn:Callable,     # the command: a function with docments
         p.add_argument(f"--no-{name}" if param.negated else f"{param.pre}{name}" if param.opt else k, **kw)
     return p
 
+# %% ../nbs/00_core.ipynb #00d9dd81
 def run_command(fn:Callable,                  # the command: a function with docments
                 argv:list[str]|None=None,     # arguments; default `sys.argv[1:]`
                 prog:str|None=None,           # program name in the usage line, e.g. "chiral-em segment"
@@ -414,6 +434,7 @@ def _local_font()->Path|None:
     f = Path(spec.submodule_search_locations[0])/"mpl-data"/"fonts"/"ttf"/"DejaVuSans.ttf"
     return f if f.exists() else None
 
+# %% ../nbs/00_core.ipynb #1d346e21
 def offline_guard()->dict:
     "Set the environment so that ultralytics, timm/huggingface and loggers never touch the network; return it."
     for k, v in OFFLINE_ENV.items(): os.environ.setdefault(k, v)
@@ -432,7 +453,8 @@ def import_ultralytics():
     n = set_threads()
     import ultralytics
     from ultralytics.utils import SETTINGS, torch_utils
-    off = {k: False for k in ("sync", "clearml", "comet", "dvc", "hub", "mlflow", "neptune", "raytune", "tensorboard", "wandb") if k in SETTINGS}
+    off = {k: False for k in ("sync", "clearml", "comet", "dvc", "hub", "mlflow", "neptune", "raytune", "tensorboard",
+                              "wandb") if k in SETTINGS}
     if any(SETTINGS.get(k) for k in off): SETTINGS.update(off)
     torch_utils.NUM_THREADS = n  # select_device() resets torch to this on every train/predict (cores - 1 by default)
     torch.set_num_threads(n)

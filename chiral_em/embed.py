@@ -13,7 +13,8 @@ def make_triplets(labels:np.ndarray,      # class label per image
                   rng:np.random.Generator,
                  )->np.ndarray:           # int64 (n, 3): anchor, positive, negative image indices
     "Random distinct (anchor, positive, negative) triplets: anchor/positive share a class, the negative does not."
-    labels = np.asarray(labels); cls = np.unique(labels)
+    labels = np.asarray(labels)
+    cls = np.unique(labels)
     if len(cls) < 2: raise ValueError("need at least two classes to build triplets")
     groups = {c: np.flatnonzero(labels == c) for c in cls}
     if min(len(g) for g in groups.values()) < 2: raise ValueError("every class needs at least 2 images")
@@ -21,14 +22,20 @@ def make_triplets(labels:np.ndarray,      # class label per image
     if n > total: raise ValueError(f"asked for {n} triplets but only {total} distinct ones exist")
     seen, out = set(), []
     while len(out) < n:
-        c = cls[rng.integers(len(cls))]; g = groups[c]; o = np.flatnonzero(labels != c)
-        a, p = rng.choice(g, 2, replace=False); ng = o[rng.integers(len(o))]
-        if (a, p, ng) not in seen: seen.add((a, p, ng)); out.append((a, p, ng))
+        c = cls[rng.integers(len(cls))]
+        g = groups[c]
+        o = np.flatnonzero(labels != c)
+        a, p = rng.choice(g, 2, replace=False)
+        ng = o[rng.integers(len(o))]
+        if (a, p, ng) not in seen:
+            seen.add((a, p, ng))
+            out.append((a, p, ng))
     return np.array(out, np.int64)
 
 def split_triplets(t:np.ndarray, val_frac:float=1776/11888, rng=None)->tuple:
     "Shuffle and split triplets into (train, val) like the paper's 10,112 / 1,776."
-    idx = (rng or np.random.default_rng(0)).permutation(len(t)); k = int(round(len(t)*val_frac))
+    idx = (rng or np.random.default_rng(0)).permutation(len(t))
+    k = int(round(len(t)*val_frac))
     return t[idx[k:]], t[idx[:k]]
 
 # %% auto #0
@@ -50,6 +57,7 @@ class SiameseNet(nn.Module):
         self.head = nn.Sequential(nn.Linear(self.body.num_features, hidden), nn.GELU(), nn.Linear(hidden, emb))
     def forward(self, x): return self.head(self.body(x))
 
+# %% ../nbs/27_embed.ipynb #75bf09b6
 def to_input(imgs:np.ndarray)->torch.Tensor:
     "uint8/float images (N, H, W) → float tensor (N, 1, H, W), each image standardised to zero mean, unit std."
     x = torch.as_tensor(np.asarray(imgs, np.float32))[:, None]
@@ -57,6 +65,7 @@ def to_input(imgs:np.ndarray)->torch.Tensor:
     m, s = x.mean((2, 3), keepdim=True), x.std((2, 3), keepdim=True)
     return (x - m)/(s + 1e-6)
 
+# %% ../nbs/27_embed.ipynb #b3a4c253
 def augment(x:torch.Tensor,        # (N, 1, H, W) standardised images
             g:torch.Generator,     # random generator
             flips:bool=True,       # random horizontal/vertical flips (mirrors: off for handedness labels)
@@ -64,10 +73,13 @@ def augment(x:torch.Tensor,        # (N, 1, H, W) standardised images
     "Random flips, rotation, brightness and sharpness, per image."
     n = x.shape[0]
     if flips:
-        fh = torch.rand(n, generator=g) < 0.5; fv = torch.rand(n, generator=g) < 0.5
-        x = torch.where(fh[:, None, None, None], x.flip(-1), x); x = torch.where(fv[:, None, None, None], x.flip(-2), x)
+        fh = torch.rand(n, generator=g) < 0.5
+        fv = torch.rand(n, generator=g) < 0.5
+        x = torch.where(fh[:, None, None, None], x.flip(-1), x)
+        x = torch.where(fv[:, None, None, None], x.flip(-2), x)
     ang = torch.rand(n, generator=g)*2*math.pi
-    c, s = torch.cos(ang), torch.sin(ang); z = torch.zeros_like(c)
+    c, s = torch.cos(ang), torch.sin(ang)
+    z = torch.zeros_like(c)
     theta = torch.stack([torch.stack([c, -s, z], 1), torch.stack([s, c, z], 1)], 1)
     grid = F.affine_grid(theta, x.shape, align_corners=False)
     x = F.grid_sample(x, grid, padding_mode="reflection", align_corners=False)
@@ -90,8 +102,10 @@ def train_siamese(images:np.ndarray,          # (N, H, W) uint8 training images
     "Train a `SiameseNet` with the triplet loss, Adam and a one-cycle schedule; validate on held-out triplets."
     from tqdm.auto import tqdm
     if len(t_train) == 0: raise ValueError("no training triplets")
-    torch.manual_seed(seed); g = torch.Generator().manual_seed(seed)
-    X = to_input(images); model = SiameseNet(backbone, emb, hidden)
+    torch.manual_seed(seed)
+    g = torch.Generator().manual_seed(seed)
+    X = to_input(images)
+    model = SiameseNet(backbone, emb, hidden)
     steps = epochs*math.ceil(len(t_train)/batch)
     opt = torch.optim.Adam(model.parameters(), lr=lr[0])
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr[1], total_steps=steps, div_factor=lr[1]/lr[0],
@@ -100,39 +114,55 @@ def train_siamese(images:np.ndarray,          # (N, H, W) uint8 training images
     hist = dict(step_loss=[], val_loss=[], val_acc=[], lr=[])
     bar = tqdm(total=steps, desc="triplet training", disable=not progress, leave=False)
     for ep in range(epochs):
-        model.train(); order = torch.randperm(len(t_train), generator=g)
+        model.train()
+        order = torch.randperm(len(t_train), generator=g)
         for b in range(0, len(order), batch):
             t = torch.as_tensor(t_train[order[b:b + batch].numpy()])
             e = model(augment(X[t.reshape(-1)], g, flips)).reshape(len(t), 3, -1)
             loss = loss_fn(e[:, 0], e[:, 1], e[:, 2])
-            opt.zero_grad(); loss.backward(); opt.step(); sched.step()
-            hist["step_loss"].append(loss.detach().item()); hist["lr"].append(sched.get_last_lr()[0]); bar.update()
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            sched.step()
+            hist["step_loss"].append(loss.detach().item())
+            hist["lr"].append(sched.get_last_lr()[0])
+            bar.update()
         vl, va = evaluate_triplets(model, X, t_val, margin)
-        hist["val_loss"].append(vl); hist["val_acc"].append(va)
+        hist["val_loss"].append(vl)
+        hist["val_acc"].append(va)
         bar.set_postfix(val_loss=f"{vl:.2f}", val_acc=f"{va:.3f}")
     bar.close()
     return model, hist
 
+# %% ../nbs/27_embed.ipynb #73998092
 @torch.no_grad()
 def embed(model:nn.Module, X, batch:int=64)->np.ndarray:
     "Embeddings (N, emb) of standardised inputs X (N, 1, H, W) or uint8 images (N, H, W)."
-    model.eval(); X = X if isinstance(X, torch.Tensor) else to_input(X)
+    model.eval()
+    X = X if isinstance(X, torch.Tensor) else to_input(X)
     return torch.cat([model(X[i:i + batch]) for i in range(0, len(X), batch)]).numpy() if len(X) else np.zeros((0, 0))
 
 def evaluate_triplets(model, X, t, margin:float=50.0)->tuple:
     "(mean triplet loss, fraction of triplets with d(a,p) < d(a,n)) without augmentation."
     if len(t) == 0: return float("nan"), float("nan")
-    used = np.unique(t); E = np.zeros((len(X), 0))
-    e = embed(model, X[torch.as_tensor(used)]); E = np.zeros((len(X), e.shape[1]), np.float32); E[used] = e
-    dp = np.linalg.norm(E[t[:, 0]] - E[t[:, 1]], axis=1); dn = np.linalg.norm(E[t[:, 0]] - E[t[:, 2]], axis=1)
+    used = np.unique(t)
+    E = np.zeros((len(X), 0))
+    e = embed(model, X[torch.as_tensor(used)])
+    E = np.zeros((len(X), e.shape[1]), np.float32)
+    E[used] = e
+    dp = np.linalg.norm(E[t[:, 0]] - E[t[:, 1]], axis=1)
+    dn = np.linalg.norm(E[t[:, 0]] - E[t[:, 2]], axis=1)
     return float(np.maximum(dp - dn + margin, 0).mean()), float((dp < dn).mean())
 
 # %% ../nbs/27_embed.ipynb #c26352248
 def triplet_saliency(model:nn.Module, imgs:np.ndarray)->np.ndarray:
     "|∂(d(a,p) − d(a,n))/∂x| for the three images (a, p, n) of one triplet, shape (3, H, W)."
     if len(imgs) != 3: raise ValueError(f"need exactly 3 images (anchor, positive, negative), got {len(imgs)}")
-    model.eval(); x = to_input(imgs).requires_grad_(True)
-    e = model(x); l = (e[0] - e[1]).norm() - (e[0] - e[2]).norm(); l.backward()
+    model.eval()
+    x = to_input(imgs).requires_grad_(True)
+    e = model(x)
+    l = (e[0] - e[1]).norm() - (e[0] - e[2]).norm()
+    l.backward()
     return x.grad.abs()[:, 0].numpy()
 
 # %% ../nbs/27_embed.ipynb #c55436933

@@ -13,7 +13,7 @@ from .core import ImageError, atomic_write, check_image
 # %% auto #0
 __all__ = ['ImageReadError', 'NM_PER_UNIT', 'RSCIIO_FORMATS', 'READERS', 'as_image2d', 'nm_to_angstrom', 'angstrom_to_nm',
            'EMImage', 'to_nm', 'read_image', 'write_tif', 'write_label_tif', 'expand_paths', 'ImageBatch',
-           'iter_images', 'stretch']
+           'iter_images', 'stretch', 'to_gray']
 
 # %% ../nbs/00a_emio.ipynb #24d0c962
 ImageReadError = ImageError  # one error class for bad images, from a file or an array (`core.ImageError`)
@@ -73,7 +73,8 @@ def _read_tif(p:Path):
         ends = [o + n for o, n in zip(page.dataoffsets, page.databytecounts)]
         size = p.stat().st_size
         if ends and max(ends) > size:
-            raise ImageReadError(p, "truncated", f"file is truncated: image data runs to byte {max(ends)}, file has {size}")
+            raise ImageReadError(p, "truncated",
+                                 f"file is truncated: image data runs to byte {max(ends)}, file has {size}")
         data = tf.series[0].asarray() if len(tf.series) else page.asarray()
         px, src = _tif_pixel_size(tf, page)
     return data, px, {"format": "tiff", "calibration": src}
@@ -85,9 +86,11 @@ def _read_pil(p:Path):
         with Image.open(p) as im:
             im.load()
             data = np.asarray(im.convert("F") if im.mode in ("P", "1", "CMYK", "YCbCr", "LAB", "HSV") else im)
-    except UnidentifiedImageError as e: raise ImageReadError(p, "corrupt", f"not a readable {p.suffix} image ({e})") from e
+    except UnidentifiedImageError as e:
+        raise ImageReadError(p, "corrupt", f"not a readable {p.suffix} image ({e})") from e
     except (OSError, SyntaxError, ValueError) as e:
-        kind = "truncated" if any(w in str(e).lower() for w in ("truncated", "eof", "broken data stream")) else "corrupt"
+        kind = ("truncated" if any(w in str(e).lower() for w in ("truncated", "eof", "broken data stream"))
+                else "corrupt")
         raise ImageReadError(p, kind, f"{'file is truncated' if kind == 'truncated' else 'corrupt image'} ({e})") from e
     return data, None, {"format": p.suffix.lower().lstrip(".")}
 
@@ -97,13 +100,19 @@ def _read_rsciio(p:Path):
     fmt = RSCIIO_FORMATS[p.suffix.lower()]
     try: sigs = importlib.import_module(f"rsciio.{fmt}").file_reader(str(p))
     except Exception as e:
-        kind = "truncated" if isinstance(e, (EOFError,)) or "unpack requires" in str(e) or "buffer" in str(e) else "corrupt"
-        raise ImageReadError(p, kind, f"cannot read {p.suffix} file: {'file is truncated or ' if kind == 'truncated' else ''}{type(e).__name__}: {e}") from e
+        kind = ("truncated" if isinstance(e, (EOFError,)) or "unpack requires" in str(e) or "buffer" in str(e)
+                else "corrupt")
+        raise ImageReadError(
+            p, kind,
+            f"cannot read {p.suffix} file: {'file is truncated or ' if kind == 'truncated' else ''}"
+            f"{type(e).__name__}: {e}"
+        ) from e
     if not sigs: raise ImageReadError(p, "corrupt", f"{p.suffix} file holds no image")
     d = sigs[0]
     axes = [a for a in d.get("axes", []) if not a.get("navigate", False)] or d.get("axes", [])
     px = to_nm(float(axes[-1].get("scale", 0) or 0), axes[-1].get("units", "")) if axes else None
-    return d["data"], px, {"format": fmt, "original_metadata": d.get("original_metadata", {}).get("ImageList", None) is not None}
+    return d["data"], px, {"format": fmt,
+                           "original_metadata": d.get("original_metadata", {}).get("ImageList", None) is not None}
 
 READERS = {".tif": _read_tif, ".tiff": _read_tif, ".png": _read_pil, ".jpg": _read_pil, ".jpeg": _read_pil,
            ".bmp": _read_pil, **{k: _read_rsciio for k in RSCIIO_FORMATS}}
@@ -138,15 +147,18 @@ def write_tif(path:str|Path,              # target .tif
     if data.dtype not in (np.uint8, np.uint16, np.float32): data = data.astype(np.float32)
     kw = dict(resolution=(1/pixel_size, 1/pixel_size), metadata={"unit": "nm"}) if pixel_size else {}
     import io
-    buf = io.BytesIO(); tifffile.imwrite(buf, data, imagej=True, **kw)
+    buf = io.BytesIO()
+    tifffile.imwrite(buf, data, imagej=True, **kw)
     with atomic_write(path) as f: f.write(buf.getvalue())
     return Path(path)
 
 def write_label_tif(path:str|Path, labels:np.ndarray, pixel_size:float|None=None)->Path:
     "Write an instance label image (0 = background) as a uint16 TIFF; raise if labels do not fit in uint16."
     labels = np.asarray(labels)
-    if labels.ndim != 2 or labels.dtype.kind not in "iu": raise ValueError(f"labels must be a 2-D integer array, got {labels.dtype} {labels.shape}")
-    if labels.size and (labels.min() < 0 or labels.max() > 65535): raise ValueError("labels must lie in 0..65535 for a uint16 TIFF")
+    if labels.ndim != 2 or labels.dtype.kind not in "iu":
+        raise ValueError(f"labels must be a 2-D integer array, got {labels.dtype} {labels.shape}")
+    if labels.size and (labels.min() < 0 or labels.max() > 65535):
+        raise ValueError("labels must lie in 0..65535 for a uint16 TIFF")
     return write_tif(path, labels.astype(np.uint16), pixel_size)
 
 # %% ../nbs/00a_emio.ipynb #5a3c3c1c
@@ -156,10 +168,12 @@ def expand_paths(paths, recursive:bool=False)->list[Path]:
     for p in ([paths] if isinstance(paths, (str, Path)) else paths):
         p = Path(p)
         if p.is_dir():
-            out += sorted(f for f in (p.rglob("*") if recursive else p.iterdir()) if f.is_file() and not f.name.startswith("."))
+            out += sorted(f for f in (p.rglob("*") if recursive else p.iterdir())
+                          if f.is_file() and not f.name.startswith("."))
         else: out.append(p)
     return out
 
+# %% ../nbs/00a_emio.ipynb #dcfa495b
 class ImageBatch:
     "Iterate micrographs from files/folders; unreadable files are skipped with their reason in `.skipped`."
     def __init__(self, paths, recursive:bool=False, verbose:bool=True):
@@ -170,7 +184,9 @@ class ImageBatch:
     def __iter__(self):
         for p in self.paths:
             try: im = read_image(p)
-            except ImageReadError as e: self.skip(e.path, e.reason); continue
+            except ImageReadError as e:
+                self.skip(e.path, e.reason)
+                continue
             self.n_read += 1
             yield im
     def skip(self, path, reason:str):
@@ -179,7 +195,8 @@ class ImageBatch:
         if self.verbose: print(f"skipped {path}: {reason}", file=sys.stderr)
     def report(self)->str:
         "One line per skipped file, after a count."
-        return "\n".join([f"{self.n_read} read, {len(self.skipped)} skipped", *(f"  {p}: {r}" for p, r in self.skipped)])
+        return "\n".join([f"{self.n_read} read, {len(self.skipped)} skipped",
+                          *(f"  {p}: {r}" for p, r in self.skipped)])
 
 def iter_images(paths, recursive:bool=False, verbose:bool=True)->ImageBatch:
     "An `ImageBatch` over `paths` (files and/or folders)."
@@ -191,3 +208,16 @@ def stretch(a:np.ndarray, lo:float=0.5, hi:float=99.5)->np.ndarray:
     a = np.asarray(a, np.float32)
     p0, p1 = np.percentile(a, [lo, hi])
     return np.clip((a - p0)/(p1 - p0 if p1 > p0 else 1), 0, 1)
+
+# %% ../nbs/00a_emio.ipynb #f62a059c
+def to_gray(img)->np.ndarray:
+    "Any 2-D or RGB(A) image, 8/16-bit or float → float32 2-D min–max scaled to [0, 1]."
+    a = np.asarray(img)
+    if a.ndim == 3 and a.shape[-1] in (3, 4): a = a[..., :3].mean(-1)
+    if a.ndim != 2: raise ValueError(f"image must be 2-D (or RGB/RGBA), got shape {a.shape}")
+    if a.size == 0: raise ValueError("image is empty")
+    a = a.astype(np.float32)
+    if not np.isfinite(a).all(): raise ValueError("image contains NaN or inf")
+    lo, hi = a.min(), a.max()
+    return (a - lo) / (hi - lo) if hi > lo else np.zeros_like(a)
+

@@ -23,9 +23,11 @@ def radial_nps(images:np.ndarray,  # (n, h, w) particle-free (vacuum) images, or
     h, w = images.shape[1:]
     P = np.mean([np.abs(np.fft.fft2(im - im.mean())) ** 2 for im in images], 0) / (h * w)
     q = np.sqrt(np.fft.fftfreq(h)[:, None] ** 2 + np.fft.fftfreq(w)[None] ** 2) / 0.5
-    edges = np.linspace(0, 1, nbins + 1); idx = np.digitize(q.ravel(), edges) - 1
+    edges = np.linspace(0, 1, nbins + 1)
+    idx = np.digitize(q.ravel(), edges) - 1
     ok = (idx >= 0) & (idx < nbins) & (q.ravel() > 0)
-    s = np.bincount(idx[ok], P.ravel()[ok], nbins); n = np.bincount(idx[ok], minlength=nbins)
+    s = np.bincount(idx[ok], P.ravel()[ok], nbins)
+    n = np.bincount(idx[ok], minlength=nbins)
     keep = n > 0
     return (0.5 * (edges[1:] + edges[:-1]))[keep], (s / np.maximum(n, 1))[keep]
 
@@ -44,10 +46,14 @@ def friedel_pairs(power:np.ndarray,   # centred power spectrum (fftshift-ed), sq
                   min_distance:int=2)->list:  # [(intensity, (dy, dx)), ...] brightest first
     "Local maxima in an annulus, paired with their Friedel mates at −k; returns pair intensities."
     from skimage.feature import peak_local_max
-    n = power.shape[0]; c = n // 2
-    yy, xx = np.mgrid[:n, :n] - c; rr = np.hypot(yy, xx)
+    n = power.shape[0]
+    c = n // 2
+    yy, xx = np.mgrid[:n, :n] - c
+    rr = np.hypot(yy, xx)
     ann = (rr >= kmin) & (rr <= kmax)
-    vals = power[ann]; med = np.median(vals); mad = np.median(np.abs(vals - med)) * 1.4826 + 1e-12
+    vals = power[ann]
+    med = np.median(vals)
+    mad = np.median(np.abs(vals - med)) * 1.4826 + 1e-12
     pk = peak_local_max(np.where(ann, power, 0), min_distance=min_distance, threshold_abs=med + nsig * mad,
                         exclude_border=False)
     pairs, used = [], set()
@@ -57,7 +63,8 @@ def friedel_pairs(power:np.ndarray,   # centred power spectrum (fftshift-ed), sq
         my, mx = c - dy, c - dx
         if not (0 <= my < n and 0 <= mx < n): continue
         mate = power[max(my - 1, 0):my + 2, max(mx - 1, 0):mx + 2].max()
-        pairs.append((float(0.5 * (power[y, x] + mate)), (int(dy), int(dx)))); used.add((dy, dx))
+        pairs.append((float(0.5 * (power[y, x] + mate)), (int(dy), int(dx))))
+        used.add((dy, dx))
     return sorted(pairs, reverse=True)
 
 def zone_axis_ratio(image:np.ndarray,   # HRTEM image (h, w)
@@ -72,8 +79,10 @@ def zone_axis_ratio(image:np.ndarray,   # HRTEM image (h, w)
     if image.shape != mask.shape: raise ValueError(f"image {image.shape} and mask {mask.shape} differ")
     if mask.sum() < 16: return float("inf")
     apod = gaussian_filter(binary_dilation(mask > 0, iterations=2).astype(float), 2.)
-    ys, xs = np.nonzero(apod > 1e-3); y0, x0 = ys.min(), xs.min()
-    crop = (image * apod)[y0:ys.max() + 1, x0:xs.max() + 1]; a = apod[y0:ys.max() + 1, x0:xs.max() + 1]
+    ys, xs = np.nonzero(apod > 1e-3)
+    y0, x0 = ys.min(), xs.min()
+    crop = (image * apod)[y0:ys.max() + 1, x0:xs.max() + 1]
+    a = apod[y0:ys.max() + 1, x0:xs.max() + 1]
     crop = crop - a * (crop.sum() / a.sum())   # remove the mean inside the mask (no DC leak)
     if max(crop.shape) > pad: raise ValueError(f"particle crop {crop.shape} exceeds FFT size {pad}")
     P = np.abs(np.fft.fftshift(np.fft.fft2(crop, (pad, pad)))) ** 2
@@ -91,7 +100,8 @@ def zone_axis_ratio(image:np.ndarray,   # HRTEM image (h, w)
 def window_starts(n:int, window:int, stride:int)->list:
     "Start offsets of windows of size `window` covering [0, n) with the given stride (last one flush with the end)."
     if window >= n: return [0]
-    s = list(range(0, n - window, stride)); s.append(n - window)
+    s = list(range(0, n - window, stride))
+    s.append(n - window)
     return s
 
 def sliding_window_predict(predict,            # f(array (h, w)) -> array (h, w): the network on one crop
@@ -103,9 +113,11 @@ def sliding_window_predict(predict,            # f(array (h, w)) -> array (h, w)
     "Hamming-weighted overlap-add of windowed predictions (paper 003 Fig. 2); exact when halo ≥ receptive radius."
     if image.ndim != 2: raise ValueError(f"image must be 2-D, got {image.shape}")
     if not 0 <= overlap < 1: raise ValueError(f"overlap must be in [0, 1), got {overlap}")
-    H, W = image.shape; wy, wx = min(window, H), min(window, W)
+    H, W = image.shape
+    wy, wx = min(window, H), min(window, W)
     h = np.outer(np.hamming(wy) if wy > 1 else [1.], np.hamming(wx) if wx > 1 else [1.]).astype(np.float32)
-    S = np.zeros((H, W), np.float32); N = np.zeros((H, W), np.float32)
+    S = np.zeros((H, W), np.float32)
+    N = np.zeros((H, W), np.float32)
     starts = [(y, x) for y in window_starts(H, wy, max(1, int(wy * (1 - overlap))))
               for x in window_starts(W, wx, max(1, int(wx * (1 - overlap))))]
     if progress:
@@ -114,5 +126,6 @@ def sliding_window_predict(predict,            # f(array (h, w)) -> array (h, w)
     for y, x in starts:
         y0, x0, y1, x1 = max(y - halo, 0), max(x - halo, 0), min(y + wy + halo, H), min(x + wx + halo, W)
         p = np.asarray(predict(image[y0:y1, x0:x1]))[y - y0:y - y0 + wy, x - x0:x - x0 + wx]
-        S[y:y + wy, x:x + wx] += h * p; N[y:y + wy, x:x + wx] += h
+        S[y:y + wy, x:x + wx] += h * p
+        N[y:y + wy, x:x + wx] += h
     return S / N

@@ -24,7 +24,8 @@ FEATURE_SETS = {"features": CLUSTER_FEATURES, "cnn": CNN_COLS, "both": CLUSTER_F
 
 def zscore(X)->np.ndarray:
     "Column-wise z-score (MATLAB normalize); constant columns become 0."
-    X = np.asarray(X, np.float64); sd = X.std(0)
+    X = np.asarray(X, np.float64)
+    sd = X.std(0)
     return (X - X.mean(0)) / np.where(sd > 0, sd, 1)
 
 def cluster(X, k:int, method:str="kmeans", seed:int=0)->np.ndarray:
@@ -35,9 +36,12 @@ def cluster(X, k:int, method:str="kmeans", seed:int=0)->np.ndarray:
     if method == "agglomerative": return AgglomerativeClustering(k, linkage="ward").fit_predict(X)
     raise ValueError(f"unknown clustering method {method!r}; use kmeans, gmm or agglomerative")
 
+# %% ../nbs/25_groups.ipynb #b0a3db6a
 def choose_k(X, method:str="kmeans", k_max:int=12, seed:int=0, max_n:int=3000)->tuple:
     "K in 2..k_max with the best silhouette (evalclusters 'silhouette'); returns (K, {K: silhouette})."
-    X = np.asarray(X); idx = np.random.default_rng(seed).permutation(len(X))[:max_n]; Xs = X[idx]
+    X = np.asarray(X)
+    idx = np.random.default_rng(seed).permutation(len(X))[:max_n]
+    Xs = X[idx]
     sil = {}
     for k in range(2, min(k_max, len(Xs) - 1) + 1):
         lab = cluster(Xs, k, method, seed)
@@ -45,9 +49,11 @@ def choose_k(X, method:str="kmeans", k_max:int=12, seed:int=0, max_n:int=3000)->
     if not sil: raise ValueError(f"cannot choose K from {len(X)} samples")
     return max(sil, key=sil.get), sil
 
+# %% ../nbs/25_groups.ipynb #d5a87283
 def clustering_ccc(X, labels, max_n:int=2000, seed:int=0)->float:
     "Correlation of pairwise distances with the clustering's two-level tree (0 within a cluster, centroids between)."
-    X, labels = np.asarray(X), np.asarray(labels); idx = np.random.default_rng(seed).permutation(len(X))[:max_n]
+    X, labels = np.asarray(X), np.asarray(labels)
+    idx = np.random.default_rng(seed).permutation(len(X))[:max_n]
     X, labels = X[idx], labels[idx]
     cent = np.stack([X[labels == k].mean(0) for k in np.unique(labels)])
     li = np.searchsorted(np.unique(labels), labels)
@@ -95,6 +101,7 @@ def initial_design(space:dict, rng, n:int)->list:
         else: cols[k] = [s[i] for i in rng.permutation(np.resize(rng.permutation(len(s)), n))]
     return [{k: cols[k][i] for k in space} for i in range(n)]
 
+# %% ../nbs/25_groups.ipynb #48145c1e
 def _encode(space:dict, params:dict)->np.ndarray:
     "Point → vector: continuous dimensions scaled to [0, 1], categorical ones one-hot."
     v = []
@@ -105,9 +112,12 @@ def _encode(space:dict, params:dict)->np.ndarray:
 
 def expected_improvement(mu, sd, best:float, xi:float=0.01)->np.ndarray:
     "Expected improvement over `best` of a Gaussian posterior (mean mu, std sd), for maximisation."
-    sd = np.maximum(np.asarray(sd, float), 1e-12); imp = np.asarray(mu, float) - best - xi; z = imp / sd
+    sd = np.maximum(np.asarray(sd, float), 1e-12)
+    imp = np.asarray(mu, float) - best - xi
+    z = imp / sd
     return imp * _norm.cdf(z) + sd * _norm.pdf(z)
 
+# %% ../nbs/25_groups.ipynb #f0129877
 def bayes_search(objective,              # callable(params: dict) -> float, maximised
                  space:dict,             # name -> (lo, hi) continuous, or list of choices (categorical)
                  n_iter:int=20,          # evaluations in all (random initial ones included)
@@ -127,15 +137,19 @@ def bayes_search(objective,              # callable(params: dict) -> float, maxi
         if isinstance(s, list) and not s: raise ValueError(f"space[{k!r}] has no choices")
         if not isinstance(s, (tuple, list)):
             raise ValueError(f"space[{k!r}] must be a (lo, hi) tuple or a list of choices")
-    rng = np.random.default_rng(seed); trace = []
+    rng = np.random.default_rng(seed)
+    trace = []
     for p in initial_design(space, rng, min(n_init, n_iter)): trace.append((p, float(objective(p))))
     while len(trace) < n_iter:
-        X = np.stack([_encode(space, p) for p, _ in trace]); y = np.array([v for _, v in trace])
+        X = np.stack([_encode(space, p) for p, _ in trace])
+        y = np.array([v for _, v in trace])
         y = np.where(np.isfinite(y), y, np.nanmin(np.where(np.isfinite(y), y, np.nan)) if np.isfinite(y).any() else 0.0)
         kern = (ConstantKernel(1.0, (1e-3, 1e3)) * Matern(np.ones(X.shape[1]), (1e-2, 1e2), nu=2.5)
                 + WhiteKernel(1e-4, (1e-8, 1e-1)))
         gp = GaussianProcessRegressor(kern, normalize_y=True, random_state=seed)
-        with warnings.catch_warnings(): warnings.simplefilter("ignore"); gp.fit(X, y)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            gp.fit(X, y)
         cand = _sample_space(space, rng, n_candidates)
         mu, sd = gp.predict(np.stack([_encode(space, p) for p in cand]), return_std=True)
         p = cand[int(np.argmax(expected_improvement(mu, sd, y.max(), xi)))]
@@ -166,7 +180,9 @@ def svm_classifier(X, y, n_search:int=12, seed:int=0,
     if len(X) != len(y): raise ValueError(f"X has {len(X)} rows but y has {len(y)} labels")
     if len(np.unique(y)) < 2: raise ValueError("need at least two classes")
     if search not in ("bayes", "random"): raise ValueError(f"unknown search {search!r}; use bayes or random")
-    if max_n and len(X) > max_n: keep = np.random.default_rng(seed).permutation(len(X))[:max_n]; X, y = X[keep], y[keep]
+    if max_n and len(X) > max_n:
+        keep = np.random.default_rng(seed).permutation(len(X))[:max_n]
+        X, y = X[keep], y[keep]
     Xtr, Xte, ytr, yte = train_test_split(X, y, test_size=0.2, stratify=y, random_state=seed)
     folds = max(2, min(5, np.unique(ytr, return_counts=True)[1].min()))
     if search == "random":
@@ -175,7 +191,8 @@ def svm_classifier(X, y, n_search:int=12, seed:int=0,
         rs = RandomizedSearchCV(SVC(max_iter=200000), dist, n_iter=n_search, cv=folds, random_state=seed, n_jobs=1)
         rs = rs.fit(Xtr, ytr)
         plain = lambda p: {k: (v.item() if hasattr(v, "item") else v) for k, v in p.items()}   # NumPy → JSON-able
-        best_params = plain(rs.best_params_); cv_best = float(rs.best_score_)
+        best_params = plain(rs.best_params_)
+        cv_best = float(rs.best_score_)
         trace = [(plain(p), float(v)) for p, v in zip(rs.cv_results_["params"], rs.cv_results_["mean_test_score"])]
     else:
         def objective(q):       # solver capped: an ill-conditioned corner (poly, large γ) is not worth 200k iterations
@@ -185,7 +202,8 @@ def svm_classifier(X, y, n_search:int=12, seed:int=0,
                 return float(cv.mean())
         n0 = n_init or min(n_search, max(len(SVM_SPACE["kernel"]), n_search // 3))     # every kernel at least once
         bs = bayes_search(objective, SVM_SPACE, n_iter=n_search, n_init=n0, seed=seed)
-        best_params = svc_params(bs["best_params"]); cv_best = bs["best_score"]
+        best_params = svc_params(bs["best_params"])
+        cv_best = bs["best_score"]
         trace = [(svc_params(q), v) for q, v in bs["trace"]]
     best = SVC(max_iter=200000, **best_params).fit(Xtr, ytr)
     k10 = StratifiedKFold(max(2, min(10, np.unique(ytr, return_counts=True)[1].min())), shuffle=True, random_state=seed)

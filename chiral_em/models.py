@@ -113,6 +113,7 @@ def find_model(name:str, # e.g. "shape_mask_cnn"
     raise FileNotFoundError(f"no model {name!r} in {' or '.join(where)}; "
                             f"packaged models: {', '.join(packaged_models()) or 'none'}")
 
+# %% ../nbs/00c_models.ipynb #c4011fa7
 def ship_model(path:str|Path, # a file written by `save_model`
                name:str,      # the name `find_model` will know it by
               )->Path:

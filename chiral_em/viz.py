@@ -49,7 +49,7 @@ __all__ = ['HIST_COLS', 'nice_length', 'scale_bar', 'group_colour', 'sample_rows
 from scipy.cluster.hierarchy import linkage, dendrogram
 from scipy.stats import norm as _norm
 from .groups import zscore, FEATURE_SETS
-from .segment import to_gray
+from .emio import to_gray
 
 HIST_COLS = ["major_axis", "circularity", "aspect_ratio", "p", "d", "ratio"]   # predictors shown as histograms
 
@@ -63,38 +63,55 @@ def sample_rows(df, max_points:int=2000, seed:int=0)->tuple:
     sub = df.iloc[np.random.default_rng(seed).permutation(len(df))[:max_points]]
     return sub, zscore(sub[FEATURE_SETS["both"]].values)
 
+# %% ../nbs/26_viz.ipynb #e6f08cbc
 def hist_panel(ax, df, col:str, group:str="group"):
     "Histogram of one predictor per group with each group's normal fit (paper Fig. 4d, Figs. S19/S31)."
-    allx = df[col].values.astype(float); allx = allx[np.isfinite(allx)]
-    if not len(allx): ax.set_title(f"{col} (no finite values)", fontsize=9); return
+    allx = df[col].values.astype(float)
+    allx = allx[np.isfinite(allx)]
+    if not len(allx):
+        ax.set_title(f"{col} (no finite values)", fontsize=9)
+        return
     bins = np.histogram_bin_edges(allx, int(np.clip(np.sqrt(len(allx)), 5, 30)))   # one set of bins for all groups
     top = 0.0
     for g in sorted(df[group].unique()):
-        x = df.loc[df[group] == g, col].values.astype(float); x = x[np.isfinite(x)]
+        x = df.loc[df[group] == g, col].values.astype(float)
+        x = x[np.isfinite(x)]
         if not len(x): continue
         top = max(top, ax.hist(x, bins, density=True, alpha=0.4, color=group_colour(g), label=f"group {g}")[0].max())
         if len(x) > 1 and x.std() > 0:
-            t = np.linspace(x.min(), x.max(), 100); ax.plot(t, _norm.pdf(t, x.mean(), x.std()), color=group_colour(g))
-    ax.set_ylim(0, 1.3 * top); ax.set_title(col, fontsize=9)      # a near-constant group's narrow normal fit is clipped
+            t = np.linspace(x.min(), x.max(), 100)
+            ax.plot(t, _norm.pdf(t, x.mean(), x.std()), color=group_colour(g))
+    ax.set_ylim(0, 1.3 * top)
+    ax.set_title(col, fontsize=9)      # a near-constant group's narrow normal fit is clipped
 
+# %% ../nbs/26_viz.ipynb #f24b42cd
 def dendrogram_panel(ax, X, max_points:int=300):
     "Ward linkage tree of (at most max_points) z-scored particles (the paper's dendrogram output)."
     dendrogram(linkage(np.asarray(X)[:max_points], "ward"), ax=ax, no_labels=True, color_threshold=None)
-    ax.set_title("dendrogram (Ward)", fontsize=9); ax.set_ylabel("linkage distance", fontsize=8)
+    ax.set_title("dendrogram (Ward)", fontsize=9)
+    ax.set_ylabel("linkage distance", fontsize=8)
 
 def parallel_panel(ax, X, groups, names=None, per_group:int=60):
     "Parallel coordinates of the z-scored features, at most per_group lines per group (paper: parallelcoords)."
-    names = names or FEATURE_SETS["both"]; groups = np.asarray(groups)
+    names = names or FEATURE_SETS["both"]
+    groups = np.asarray(groups)
     for g in sorted(np.unique(groups)):
         for i, row in enumerate(np.asarray(X)[groups == g][:per_group]):
             ax.plot(row, color=group_colour(g), alpha=0.15, lw=0.6, label=f"group {g}" if i == 0 else None)
-    ax.set_xticks(range(len(names))); ax.set_xticklabels(names, rotation=90, fontsize=6)
-    ax.set_ylabel("z-score", fontsize=8); ax.set_title("parallel coordinates", fontsize=9)
+    ax.set_xticks(range(len(names)))
+    ax.set_xticklabels(names, rotation=90, fontsize=6)
+    ax.set_ylabel("z-score", fontsize=8)
+    ax.set_title("parallel coordinates", fontsize=9)
 
+# %% ../nbs/26_viz.ipynb #f30dfda3
 def pareto_panel(ax, X):
     "Pareto chart: explained-variance fraction of each principal component and its cumulative sum (paper: cmdscale)."
-    X = np.asarray(X); ev = np.linalg.svd(X - X.mean(0), compute_uv=False) ** 2; ev = ev / max(ev.sum(), 1e-300)
-    k = np.arange(1, len(ev) + 1); ax.bar(k, ev); ax.plot(k, np.cumsum(ev), "k.-")
+    X = np.asarray(X)
+    ev = np.linalg.svd(X - X.mean(0), compute_uv=False) ** 2
+    ev = ev / max(ev.sum(), 1e-300)
+    k = np.arange(1, len(ev) + 1)
+    ax.bar(k, ev)
+    ax.plot(k, np.cumsum(ev), "k.-")
     ax.set_xlabel("principal component", fontsize=8)
     ax.set_ylabel("variance fraction", fontsize=8)
     ax.set_title("PCA Pareto chart", fontsize=9)
@@ -102,23 +119,34 @@ def pareto_panel(ax, X):
 def scatter_panel(ax, df, group:str="group"):
     "3-D scatter of the CNN parameters (p, d, L_ratio) coloured by group (paper: parameter space); `ax` must be 3-D."
     for g in sorted(df[group].unique()):
-        s = df[df[group] == g]; ax.scatter(s.p, s.d, s.ratio, s=4, color=group_colour(g), label=f"group {g}")
-    ax.set_xlabel("p"); ax.set_ylabel("d"); ax.set_zlabel("L_ratio"); ax.legend(fontsize=7)
+        s = df[df[group] == g]
+        ax.scatter(s.p, s.d, s.ratio, s=4, color=group_colour(g), label=f"group {g}")
+    ax.set_xlabel("p")
+    ax.set_ylabel("d")
+    ax.set_zlabel("L_ratio")
+    ax.legend(fontsize=7)
 
 # %% ../nbs/26_viz.ipynb #c13189541
 def plot_histograms(df, group:str="group", cols=None):
     "Figure: one histogram panel per predictor, 2 rows × 3."
     import matplotlib.pyplot as plt
-    cols = cols or HIST_COLS; fig, axs = plt.subplots(2, int(np.ceil(len(cols) / 2)), figsize=(12, 6), squeeze=False)
+    cols = cols or HIST_COLS
+    fig, axs = plt.subplots(2, int(np.ceil(len(cols) / 2)), figsize=(12, 6), squeeze=False)
     for ax, c in zip(axs.flat, cols): hist_panel(ax, df, c, group)
     for ax in axs.flat[len(cols):]: ax.axis("off")
-    axs.flat[0].legend(fontsize=7); fig.tight_layout(); return fig
+    axs.flat[0].legend(fontsize=7)
+    fig.tight_layout()
+    return fig
 
 def panel_figure(draw, figsize=(6, 5), projection=None):
     "A figure with one axis (optionally 3-D) on which draw(ax) draws."
     import matplotlib.pyplot as plt
-    fig = plt.figure(figsize=figsize); draw(fig.add_subplot(projection=projection)); fig.tight_layout(); return fig
+    fig = plt.figure(figsize=figsize)
+    draw(fig.add_subplot(projection=projection))
+    fig.tight_layout()
+    return fig
 
+# %% ../nbs/26_viz.ipynb #37e22266
 def summary_figures(df, group:str="group", max_points:int=2000, seed:int=0):
     "Yield (name, figure) per summary panel: histograms, dendrogram, parallel coordinates, Pareto, 3-D scatter."
     sub, X = sample_rows(df, max_points, seed)
@@ -132,30 +160,37 @@ def summary_figures(df, group:str="group", max_points:int=2000, seed:int=0):
 def plot_outputs(df, group:str="group", max_points:int=2000, seed:int=0):
     "All summary panels in one figure: histograms + normal fits, dendrogram, parallel coordinates, Pareto, 3-D scatter."
     import matplotlib.pyplot as plt
-    sub, X = sample_rows(df, max_points, seed); fig = plt.figure(figsize=(16, 9))
+    sub, X = sample_rows(df, max_points, seed)
+    fig = plt.figure(figsize=(16, 9))
     for i, col in enumerate(HIST_COLS): hist_panel(fig.add_subplot(3, 4, i + 1), df, col, group)
     dendrogram_panel(fig.add_subplot(3, 4, 7), X)
     parallel_panel(fig.add_subplot(3, 4, 8), X, sub[group].values)
     pareto_panel(fig.add_subplot(3, 4, (9, 10)), X)
     scatter_panel(fig.add_subplot(3, 4, (11, 12), projection="3d"), sub, group)
-    fig.tight_layout(); return fig
+    fig.tight_layout()
+    return fig
 
 # %% ../nbs/26_viz.ipynb #c18110943
 def tile(crops, idx, cols:int, pad:int=2)->np.ndarray:
     "Crops crops[idx] tiled row by row into a white canvas `cols` crops wide."
-    h, w = crops.shape[-2:]; rows = max(1, int(np.ceil(len(idx) / cols)))
+    h, w = crops.shape[-2:]
+    rows = max(1, int(np.ceil(len(idx) / cols)))
     canvas = np.ones((rows * (h + pad) + pad, cols * (w + pad) + pad), np.float32)
     for j, i in enumerate(idx):
-        r, c = divmod(j, cols); y, x = pad + r * (h + pad), pad + c * (w + pad); canvas[y:y + h, x:x + w] = crops[i]
+        r, c = divmod(j, cols)
+        y, x = pad + r * (h + pad), pad + c * (w + pad)
+        canvas[y:y + h, x:x + w] = crops[i]
     return canvas
 
+# %% ../nbs/26_viz.ipynb #2e36a114
 def montage(crops, groups, per_group:int=10, seed:int=0,
             rows:int=1,   # at most this many rows of crops per group
             show=None,    # groups to show; None = all
            ):
     "Per-group montage of 44×44 crops: one block of up to rows × per_group random crops per group (paper Fig. 4c)."
     import matplotlib.pyplot as plt
-    g = np.asarray(groups); crops = np.asarray(crops)
+    g = np.asarray(groups)
+    crops = np.asarray(crops)
     if len(crops) != len(g): raise ValueError(f"{len(crops)} crops but {len(g)} group labels")
     gs = sorted(np.unique(g)) if show is None else list(show)
     pick = lambda k: np.random.default_rng(seed).permutation(np.nonzero(g == k)[0])[:rows * per_group]
@@ -164,22 +199,32 @@ def montage(crops, groups, per_group:int=10, seed:int=0,
     fig, axs = plt.subplots(len(gs), 1, figsize=(0.8 * per_group, height),
                             gridspec_kw=dict(height_ratios=[b.shape[0] for b in blocks]), squeeze=False)
     for ax, k, b in zip(axs[:, 0], gs, blocks):
-        ax.imshow(b, cmap="gray", vmin=0, vmax=1, interpolation="nearest"); ax.axis("off")
+        ax.imshow(b, cmap="gray", vmin=0, vmax=1, interpolation="nearest")
+        ax.axis("off")
         ax.set_title(f"group {k} (n={np.sum(g == k)})", fontsize=8, loc="left", color=group_colour(k))
-    fig.tight_layout(); return fig
+    fig.tight_layout()
+    return fig
 
+# %% ../nbs/26_viz.ipynb #7550a537
 def population_montage(crops, groups, n:int=400, seed:int=0):
     "Montage of a random sample of crops, sorted by group, each framed in its group's colour (relative group sizes)."
     import matplotlib.pyplot as plt
     g = np.asarray(groups)
     if len(crops) != len(g): raise ValueError(f"{len(crops)} crops but {len(g)} group labels")
-    idx = np.random.default_rng(seed).permutation(len(g))[:n]; idx = idx[np.argsort(g[idx], kind="stable")]
-    cols = int(np.ceil(np.sqrt(len(idx)))); rows = int(np.ceil(len(idx) / cols)); size = crops.shape[-1] + 4
+    idx = np.random.default_rng(seed).permutation(len(g))[:n]
+    idx = idx[np.argsort(g[idx], kind="stable")]
+    cols = int(np.ceil(np.sqrt(len(idx))))
+    rows = int(np.ceil(len(idx) / cols))
+    size = crops.shape[-1] + 4
     canvas = np.ones((rows * size, cols * size, 3))
     for k, i in enumerate(idx):
-        r, c = divmod(k, cols); tile = np.ones((size, size, 3)) * np.array(group_colour(g[i])[:3])
-        tile[2:-2, 2:-2] = crops[i][..., None]; canvas[r * size:(r + 1) * size, c * size:(c + 1) * size] = tile
-    fig, ax = plt.subplots(figsize=(8, 8 * rows / cols)); ax.imshow(canvas); ax.axis("off")
+        r, c = divmod(k, cols)
+        tile = np.ones((size, size, 3)) * np.array(group_colour(g[i])[:3])
+        tile[2:-2, 2:-2] = crops[i][..., None]
+        canvas[r * size:(r + 1) * size, c * size:(c + 1) * size] = tile
+    fig, ax = plt.subplots(figsize=(8, 8 * rows / cols))
+    ax.imshow(canvas)
+    ax.axis("off")
     ax.set_title(", ".join(f"group {k}: {np.mean(g == k):.0%}" for k in sorted(np.unique(g))), fontsize=8)
     return fig
 
@@ -188,11 +233,16 @@ def overlay(img, labels, df, group:str="group",
             pixel_size_nm:float|None=None):   # [nm/px]; draws a scale bar when given
     "Micrograph with each particle coloured by its group (paper Fig. 4a)."
     import matplotlib.pyplot as plt
-    lut = np.zeros(int(labels.max()) + 1, int); lut[df["label"].values.astype(int)] = df[group].values
-    rgba = np.zeros((len(lut), 4)); on = lut > 0
-    rgba[on] = [group_colour(g) for g in lut[on]]; rgba[on, 3] = 0.45
-    fig, ax = plt.subplots(figsize=(6, 6)); ax.imshow(to_gray(img), cmap="gray")
-    ax.imshow(rgba[labels], interpolation="nearest"); ax.axis("off")
+    lut = np.zeros(int(labels.max()) + 1, int)
+    lut[df["label"].values.astype(int)] = df[group].values
+    rgba = np.zeros((len(lut), 4))
+    on = lut > 0
+    rgba[on] = [group_colour(g) for g in lut[on]]
+    rgba[on, 3] = 0.45
+    fig, ax = plt.subplots(figsize=(6, 6))
+    ax.imshow(to_gray(img), cmap="gray")
+    ax.imshow(rgba[labels], interpolation="nearest")
+    ax.axis("off")
     from matplotlib.patches import Patch
     ax.legend(handles=[Patch(color=group_colour(g), label=f"group {g}") for g in sorted(set(lut[lut > 0]))],
               fontsize=7, loc="upper right")

@@ -71,9 +71,52 @@ def check_layout(pkg:Path)->list[str]:
     return errors
 
 
+def import_cycles(pkg:Path)->list[list[str]]:
+    "Import cycles between modules of `pkg` (Tarjan's strongly connected components of size > 1, or self-loops)."
+    graph = {module_name(pkg, f): {m for _, m in imports(pkg, f)} for f in sorted(pkg.rglob("*.py"))}
+    index, low, stack, on, out = {}, {}, [], set(), []
+    def visit(v):
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        on.add(v)
+        for w in graph.get(v, ()):
+            if w not in graph: continue
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on: low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            comp = []
+            while True:
+                w = stack.pop()
+                on.discard(w)
+                comp.append(w)
+                if w == v: break
+            if len(comp) > 1 or v in graph[v]: out.append(sorted(comp))
+    for v in graph:
+        if v not in index: visit(v)
+    return out
+
+
 def test_layout():
     errors = check_layout(ROOT/"chiral_em")
     assert not errors, "imports that point up a tier:\n" + "\n".join(errors)
+
+
+def test_no_import_cycles():
+    "Tools may import tools, but never in a circle: a reader must find one direction of flow."
+    cycles = import_cycles(ROOT/"chiral_em")
+    assert not cycles, f"import cycles: {cycles}"
+
+
+def test_cycle_checker(tmp_path):
+    pkg = tmp_path/"chiral_em"
+    pkg.mkdir()
+    (pkg/"__init__.py").write_text("")
+    (pkg/"a.py").write_text("from .b import x\n")
+    (pkg/"b.py").write_text("def f():\n    from chiral_em.a import y\n")
+    (pkg/"c.py").write_text("from .a import x\n")
+    assert import_cycles(pkg) == [["chiral_em.a", "chiral_em.b"]]
 
 
 def test_checker_sees_forbidden_imports(tmp_path):

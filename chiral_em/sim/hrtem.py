@@ -50,7 +50,8 @@ def make_cluster(element:str="Au",        # Au, Ag or Pt
         if shape == "icosahedron": return Icosahedron(element, n, latticeconstant=a)
         if shape == "decahedron": return Decahedron(element, n, 1, 0, latticeconstant=a)
         m = 2 * n - 1   # odd edge length [atoms]
-        return Octahedron(element, m, (m - 1) // 2 if shape == "cuboctahedron" else max(1, (m - 1) // 3), latticeconstant=a)
+        return Octahedron(element, m, (m - 1) // 2 if shape == "cuboctahedron" else max(1, (m - 1) // 3),
+                          latticeconstant=a)
     for n in range(2, 40):   # smallest size parameter whose projected extent reaches the target
         with _ASE_LOCK: at = build(n)
         if np.ptp(at.positions, 0)[:2].max() >= diameter: break
@@ -86,16 +87,20 @@ def amorphous_carbon(rng:np.random.Generator, extent:float, # field edge [Å]
         pos = np.delete(pos, np.unique(pairs[:, 1]), axis=0)
     return Atoms(f"C{len(pos)}", positions=pos)
 
+# %% ../../nbs/14_hrtem_sim.ipynb #4b53dee1
 def graphene_sheet(rng:np.random.Generator, extent:float, # field edge [Å]
-                  )->Atoms:                               # one randomly rotated/shifted graphene layer filling the field
+                  )->Atoms:                              # one randomly rotated/shifted graphene layer filling the field
     "A crystalline graphene monolayer (for the STEM column-finder training set)."
     from ase.build import graphene
     n = int(2 * extent / 2.46) + 4
-    g = graphene(size=(n, n, 1)); g.positions -= g.positions.mean(0)
-    g.rotate(rng.uniform(0, 360), "z", center=(0, 0, 0)); g.positions += (extent / 2, extent / 2, 0.5)
+    g = graphene(size=(n, n, 1))
+    g.positions -= g.positions.mean(0)
+    g.rotate(rng.uniform(0, 360), "z", center=(0, 0, 0))
+    g.positions += (extent / 2, extent / 2, 0.5)
     keep = (g.positions[:, :2] >= 0).all(1) & (g.positions[:, :2] < extent).all(1)
     return g[keep]
 
+# %% ../../nbs/14_hrtem_sim.ipynb #3920f4ce
 def column_positions(xy:np.ndarray,     # projected atom positions (n, 2) [Å]
                      dist:float=0.8,    # clustering distance (Madsen et al.) [Å]
                     )->tuple:           # (positions (m, 2) [Å], atoms per column (m,))
@@ -119,7 +124,8 @@ def column_map(cols:np.ndarray,   # column positions (m, 2) [Å], (x, y)
     yy, xx = np.mgrid[:shape[0], :shape[1]].astype(np.float32)
     r = int(np.ceil(4 * sigma / sampling))
     for x, y in np.asarray(cols) / sampling - 0.5:
-        i0, i1 = max(int(y) - r, 0), min(int(y) + r + 2, shape[0]); j0, j1 = max(int(x) - r, 0), min(int(x) + r + 2, shape[1])
+        i0, i1 = max(int(y) - r, 0), min(int(y) + r + 2, shape[0])
+        j0, j1 = max(int(x) - r, 0), min(int(x) + r + 2, shape[1])
         if i0 >= i1 or j0 >= j1: continue
         g = np.exp(-((xx[i0:i1, j0:j1] - x) ** 2 + (yy[i0:i1, j0:j1] - y) ** 2) * sampling ** 2 / (2 * sigma ** 2))
         out[i0:i1, j0:j1] = np.maximum(out[i0:i1, j0:j1], g)
@@ -168,11 +174,11 @@ def draw_spec(rng:np.random.Generator,         # random generator
                 out_px=int(out_px), sampling=float(sampling), seed=int(rng.integers(2**31)))
 
 def build_scene(spec:dict, cluster:Atoms=None)->tuple:  # (scene atoms with cell, particle atoms, support atoms)
-    "Place the oriented particle (`cluster`, default built from `spec`) at a random position on amorphous carbon or graphene."
+    "Place the oriented particle (`cluster`, default from `spec`) at a random position on amorphous carbon or graphene."
     rng = np.random.default_rng(spec["seed"])
     L = spec["out_px"] * spec["sampling"]
-    p = orient(cluster if cluster is not None else make_cluster(spec["element"], spec["shape"], spec["diameter"]), spec["zone"], spec["tilt"],
-               spec["tilt_azimuth"], spec["rotation"])
+    p = orient(cluster if cluster is not None else make_cluster(spec["element"], spec["shape"], spec["diameter"]),
+               spec["zone"], spec["tilt"], spec["tilt_azimuth"], spec["rotation"])
     r = np.abs(p.positions[:, :2]).max() + 2.
     lo, hi = r, L - r
     c = rng.uniform(lo, hi, 2) if hi > lo else np.full(2, L / 2)
@@ -180,7 +186,8 @@ def build_scene(spec:dict, cluster:Atoms=None)->tuple:  # (scene atoms with cell
     if spec.get("graphene"): spec = {**spec, "support": 1.}
     p.positions += (c[0], c[1], spec["support"] + 2 - p.positions[:, 2].min())
     scene = sup + p
-    scene.cell = (L, L, p.positions[:, 2].max() + 2); scene.pbc = True
+    scene.cell = (L, L, p.positions[:, 2].max() + 2)
+    scene.pbc = True
     return scene, p, sup
 
 # %% ../../nbs/14_hrtem_sim.ipynb #54a49881
@@ -227,15 +234,20 @@ def simulate_structure(spec:dict, max_cols:int=1024)->dict:
     P, s = spec["out_px"], spec["sampling"]
     cols, counts = column_positions(p.positions[:, :2])
     colpad = np.full((max_cols, 3), np.nan, np.float32)
-    k = min(len(cols), max_cols); colpad[:k, :2] = cols[:k]; colpad[:k, 2] = counts[:k]
+    k = min(len(cols), max_cols)
+    colpad[:k, :2] = cols[:k]
+    colpad[:k, 2] = counts[:k]
     return dict(wave=exit_wave(scene, spec["energy"], s / 2)[:2 * P, :2 * P],
                 haadf=haadf_image(scene, P, s), mask=particle_mask(p.positions[:, :2], (P, P), s),
                 colmap=column_map(cols, (P, P), s), columns=colpad,
-                colmap_stem=column_map(np.concatenate([cols, sup.positions[:, :2]]) if spec.get("graphene") else cols, (P, P), s),
+                colmap_stem=column_map(np.concatenate([cols, sup.positions[:, :2]]) if spec.get("graphene") else cols,
+                                       (P, P), s),
                 tilt=np.float32(spec["tilt"]), on_axis=np.uint8(spec["on_axis"]), energy=np.float32(spec["energy"]),
                 n_atoms=np.int32(len(p)), diameter=np.float32(np.ptp(p.positions[:, :2], 0).max()),
-                element=np.array(spec["element"], "U2"), shape=np.array(spec["shape"], "U20"), zone=np.array(spec["zone"], "U3"))
+                element=np.array(spec["element"], "U2"), shape=np.array(spec["shape"], "U20"),
+                zone=np.array(spec["zone"], "U3"))
 
+# %% ../../nbs/14_hrtem_sim.ipynb #1733a060
 def simulate_many(specs:list, scheduler="threads", # dask scheduler name, a distributed Client, or a scheduler address
                   chunk:int=8)->dict:             # structures per progress step
     "Simulate many structures with dask (threads here; pass 'tcp://host:8786' to scale out), with a progress bar."
@@ -272,6 +284,7 @@ def augment(x:np.ndarray, y:np.ndarray, rng:np.random.Generator)->tuple:
     if f: x, y = x[..., ::-1], y[..., ::-1]
     return np.ascontiguousarray(x), np.ascontiguousarray(y)
 
+# %% ../../nbs/14_hrtem_sim.ipynb #c4c72547
 def make_batch(ds:dict, idx, rng:np.random.Generator, # structure dataset, indices, rng for imaging draws and noise
                target="mask",        # label key(s): "mask", "colmap", "colmap_stem" or a list of them (channels)
                mode:str="hrtem",     # "hrtem" (CTF + dose + MTF from the exit wave) or "stem" (Z-contrast + Poisson)
@@ -280,14 +293,16 @@ def make_batch(ds:dict, idx, rng:np.random.Generator, # structure dataset, indic
                imaging:dict=None,    # keyword overrides for `draw_imaging` (e.g. fitted MTF ranges)
                stem_counts=STRUCTURE_RANGES["stem_counts"], # mean counts per px for STEM (log-uniform)
                aug:bool=True,        # random 90° rotations and flips
-               crop:int=None)->tuple:  # random square crop [px] (cheaper training); (x (B, 1, H, W), y (B, C, H, W)) float32
+               crop:int=None,        # random square crop [px] (cheaper training)
+              )->tuple:              # (x (B, 1, H, W), y (B, C, H, W)) float32
     "A training/test batch rendered on the fly from stored exit waves (potentials reused across imaging draws)."
     if mode not in ("hrtem", "stem"): raise ValueError(f"mode must be 'hrtem' or 'stem', got {mode!r}")
     keys = [target] if isinstance(target, str) else list(target)
     X, Y = [], []
     for i in np.atleast_1d(idx):
         if mode == "hrtem":
-            E = float(ds["energy"][i]); c = draw_imaging(rng, energy=E, **(imaging or {}))
+            E = float(ds["energy"][i])
+            c = draw_imaging(rng, energy=E, **(imaging or {}))
             x = render(ds["wave"][i], E, sampling, c, rng, dose)
         else:
             x = stem_render(ds["haadf"][i], dose or float(10 ** rng.uniform(*np.log10(stem_counts))), rng)
@@ -296,7 +311,8 @@ def make_batch(ds:dict, idx, rng:np.random.Generator, # structure dataset, indic
         if crop and crop < x.shape[-1]:
             a, b = rng.integers(0, x.shape[-2] - crop + 1), rng.integers(0, x.shape[-1] - crop + 1)
             x, y = x[a:a + crop, b:b + crop], y[:, a:a + crop, b:b + crop]
-        X.append(x[None]); Y.append(y)
+        X.append(x[None])
+        Y.append(y)
     return np.stack(X).astype(np.float32), np.stack(Y).astype(np.float32)
 
 # %% ../../nbs/14_hrtem_sim.ipynb #d85b8485
@@ -304,17 +320,24 @@ def benchmark_reuse(n_images:int=8, n_atoms:int=711, out_px:int=256, sampling:fl
     "Images/s of a naive loop (potential + multislice per image) vs exit-wave reuse across imaging conditions."
     import time
     rng = np.random.default_rng(seed)
-    spec = draw_spec(rng, out_px, sampling, diameter=(5, 5)); spec.update(element="Au", shape="truncated_octahedron")
-    with _ASE_LOCK: cl = Octahedron("Au", 11, 4, latticeconstant=LATTICE["Au"]) if n_atoms == 711 else None   # toolchain.md's 711-atom case
-    if cl is None: cl = min((make_cluster("Au", s, float(d)) for s in SHAPES for d in range(12, 40)), key=lambda a: abs(len(a) - n_atoms))
+    spec = draw_spec(rng, out_px, sampling, diameter=(5, 5))
+    spec.update(element="Au", shape="truncated_octahedron")
+    with _ASE_LOCK:
+        # toolchain.md's 711-atom case
+        cl = Octahedron("Au", 11, 4, latticeconstant=LATTICE["Au"]) if n_atoms == 711 else None
+    if cl is None:
+        cl = min((make_cluster("Au", s, float(d)) for s in SHAPES for d in range(12, 40)),
+                 key=lambda a: abs(len(a) - n_atoms))
     cl.positions -= cl.positions.mean(0)
-    scene, p, _ = build_scene(spec, cl); E = spec["energy"]
+    scene, p, _ = build_scene(spec, cl)
+    E = spec["energy"]
     exit_wave(scene, E, sampling / 2)   # warm-up (numba JIT, FFT plans)
     t0 = time.perf_counter()
     for _ in range(n_images):
         render(exit_wave(scene, E, sampling / 2), E, sampling, draw_imaging(rng, energy=E), rng)
     naive = n_images / (time.perf_counter() - t0)
-    t0 = time.perf_counter(); w = exit_wave(scene, E, sampling / 2)
+    t0 = time.perf_counter()
+    w = exit_wave(scene, E, sampling / 2)
     for _ in range(n_images): render(w, E, sampling, draw_imaging(rng, energy=E), rng)
     reuse = n_images / (time.perf_counter() - t0)
     return dict(n_atoms_particle=len(p), shape=spec["shape"], n_atoms_scene=len(scene), out_px=out_px, images=n_images,
@@ -326,34 +349,49 @@ def column_sequence(spec:dict, n_frames:int, rng:np.random.Generator, # structur
                     surface:float=0.6)->dict: # columns beyond this fraction of the largest radius count as surface
     "A movie of one particle whose surface columns vanish and reappear (diffusion events), one multislice per frame."
     if n_frames < 2: raise ValueError(f"need >= 2 frames, got {n_frames}")
-    scene, p, sup = build_scene(spec); s, P = spec["sampling"], spec["out_px"]
+    scene, p, sup = build_scene(spec)
+    s, P = spec["sampling"], spec["out_px"]
     cols, _ = column_positions(p.positions[:, :2])
     lab = cdist_argmin(p.positions[:, :2], cols)
-    rad = np.linalg.norm(cols - cols.mean(0), axis=1); surf = np.nonzero(rad > surface * rad.max())[0]
-    present = np.ones(len(cols), bool); waves, truth, events = [], [], []
+    rad = np.linalg.norm(cols - cols.mean(0), axis=1)
+    surf = np.nonzero(rad > surface * rad.max())[0]
+    present = np.ones(len(cols), bool)
+    waves, truth, events = [], [], []
     for t in range(n_frames):
         if t:
-            j = rng.choice(surf, n_toggle, replace=False); present[j] = ~present[j]
+            j = rng.choice(surf, n_toggle, replace=False)
+            present[j] = ~present[j]
             events.append((int(present[j].sum()), int((~present[j]).sum())))   # (appeared, disappeared)
-        at = sup + p[present[lab]]; at.cell = scene.cell; at.pbc = True
-        waves.append(exit_wave(at, spec["energy"], s / 2)[:2 * P, :2 * P]); truth.append(cols[present] / s - 0.5)
+        at = sup + p[present[lab]]
+        at.cell = scene.cell
+        at.pbc = True
+        waves.append(exit_wave(at, spec["energy"], s / 2)[:2 * P, :2 * P])
+        truth.append(cols[present] / s - 0.5)
     return dict(wave=np.stack(waves), columns=truth, events=np.array(events, int), energy=spec["energy"])
 
+# %% ../../nbs/14_hrtem_sim.ipynb #1f0453d0
 def cdist_argmin(a:np.ndarray, b:np.ndarray)->np.ndarray:
     "Index of the nearest row of b for each row of a."
     from scipy.spatial import cKDTree
     return cKDTree(b).query(a)[1]
 
+# %% ../../nbs/14_hrtem_sim.ipynb #2755605c
 def large_field(ds:dict, idx, n_tiles:int, rng:np.random.Generator, # structures to tile, tiles per side
                 sampling:float=0.2, dose:float=200., mtf_params=(0.05, 0.5, 2.5))->tuple:  # (image, mask)
     "A large HRTEM field with many particles: noise-free tiles from stored exit waves, then one dose + MTF pass."
-    P = ds["mask"].shape[-1]; img = np.empty((n_tiles * P,) * 2, np.float32); mask = np.empty_like(img, np.uint8)
+    P = ds["mask"].shape[-1]
+    img = np.empty((n_tiles * P,) * 2, np.float32)
+    mask = np.empty_like(img, np.uint8)
     idx = np.asarray(idx)
     for a in range(n_tiles):
         for b in range(n_tiles):
-            i = int(idx[rng.integers(len(idx))]); E = float(ds["energy"][i]); c = draw_imaging(rng, energy=E)
+            i = int(idx[rng.integers(len(idx))])
+            E = float(ds["energy"][i])
+            c = draw_imaging(rng, energy=E)
             I = ctf_image(ds["wave"][i], sampling / 2, E, c["defocus"], c["Cs"], c["focal_spread"], c["astigmatism"],
-                          c["astig_angle"], c["aperture"]); k = int(rng.integers(4))
-            img[a * P:(a + 1) * P, b * P:(b + 1) * P] = np.rot90(I, k); mask[a * P:(a + 1) * P, b * P:(b + 1) * P] = np.rot90(ds["mask"][i], k)
+                          c["astig_angle"], c["aperture"])
+            k = int(rng.integers(4))
+            img[a * P:(a + 1) * P, b * P:(b + 1) * P] = np.rot90(I, k)
+            mask[a * P:(a + 1) * P, b * P:(b + 1) * P] = np.rot90(ds["mask"][i], k)
     out = detect(img, dose, sampling, rng, mtf_params)
     return ((out - out.mean()) / out.std()).astype(np.float32), mask

@@ -57,6 +57,7 @@ STYLE_RANGES = dict(          # rendering style of one crop, uniform (lo, hi) un
     thr=(0.35, 0.65),             # coverage at which a segmentation puts the particle edge; our choice
 )
 
+# %% ../../nbs/12_superellipse_sim.ipynb #c7ccec4f
 def sample_style(rng:np.random.Generator, n:int)->dict:
     "Draw n rendering styles from `STYLE_RANGES`: levels, outline width, blur, pixelation, dose, native size, rot90."
     q = STYLE_RANGES
@@ -72,7 +73,7 @@ def sample_style(rng:np.random.Generator, n:int)->dict:
 PIX_LEVELS = np.array([8, 11, 16, 22, 30, 44])   # crop resolutions [px] a particle is rendered at before resizing to 44
 
 def _native_grid(native, size:int=44):
-    "Resolution at which a crop of a particle of `native` px is really sampled (native + 2·2 px padding), on PIX_LEVELS."
+    "Resolution at which a crop of a particle of `native` px is really sampled (native + 2·2 px padding) on PIX_LEVELS."
     m = np.minimum(np.asarray(native) + 4, size)
     return PIX_LEVELS[np.abs(np.log(m[:, None] / PIX_LEVELS[None])).argmin(1)]
 
@@ -90,9 +91,13 @@ def shape_alpha(prm:dict,              # p, d, ratio, phase: arrays [B]
     R = superellipse_radius(th[None], *(_t(prm[k])[:, None] for k in ("p", "d", "ratio", "phase")), corrected=corrected)
     x, y = R * torch.cos(th), R * torch.sin(th)
     x0, x1, y0, y1 = x.amin(1), x.amax(1), y.amin(1), y.amax(1)
-    w, h = x1 - x0, y1 - y0; long = torch.maximum(w, h); padu = 2.0 * long / _t(native)
-    s = (long + 2 * padu) / size; T = w > h                       # [shape units/px]; transpose so the long side is vertical
-    B = R.shape[0]; g = torch.arange(size, dtype=torch.float32) - (size - 1) / 2
+    w, h = x1 - x0, y1 - y0
+    long = torch.maximum(w, h)
+    padu = 2.0 * long / _t(native)
+    s = (long + 2 * padu) / size
+    T = w > h                       # [shape units/px]; transpose so the long side is vertical
+    B = R.shape[0]
+    g = torch.arange(size, dtype=torch.float32) - (size - 1) / 2
     gi, gj = g[None, :, None], g[None, None, :]
     a, b = (s * ~T)[:, None, None], (s * T)[:, None, None]
     u = ((x0 + x1) / 2)[:, None, None] + a * gj + b * gi
@@ -105,8 +110,10 @@ def shape_alpha(prm:dict,              # p, d, ratio, phase: arrays [B]
 
 # %% ../../nbs/12_superellipse_sim.ipynb #456bc79d
 def _pixelate(img, res):
-    "Pixelation of small particles: area-downsample image i to res[i] px, then bilinear back up (like cv2.resize of a small crop)."
-    r = np.asarray(res); out = img.clone(); size = img.shape[-1]
+    "Pixelation of small particles: area-downsample image i to res[i] px, then bilinear back up (like cv2.resize)."
+    r = np.asarray(res)
+    out = img.clone()
+    size = img.shape[-1]
     for m in np.unique(r[r < size]):
         sel = torch.as_tensor(np.nonzero(r == m)[0])
         low = F.interpolate(img[sel][:, None], size=(int(m), int(m)), mode="area")
@@ -114,8 +121,10 @@ def _pixelate(img, res):
     return out
 
 def _seg_mask(alpha, res, thr):
-    "What a segmentation at native resolution gives: coverage area-downsampled to res[i] px, thresholded at thr[i], resized back."
-    r = np.asarray(res); size = alpha.shape[-1]; out = alpha > thr
+    "Segmentation at native resolution: coverage area-downsampled to res[i] px, thresholded at thr[i], resized back."
+    r = np.asarray(res)
+    size = alpha.shape[-1]
+    out = alpha > thr
     for m in np.unique(r[r < size]):
         sel = torch.as_tensor(np.nonzero(r == m)[0])
         low = (F.interpolate(alpha[sel][:, None], size=(int(m), int(m)), mode="area") > thr[sel][:, None]).float()
@@ -124,16 +133,19 @@ def _seg_mask(alpha, res, thr):
 
 def _rot90(x, k):
     "Rotate image i by k[i] quarter turns."
-    k = np.asarray(k); out = x.clone()
+    k = np.asarray(k)
+    out = x.clone()
     for q in range(1, 4):
         sel = torch.as_tensor(np.nonzero(k == q)[0])
         if len(sel): out[sel] = torch.rot90(x[sel], q, dims=(1, 2))
     return out
 
+# %% ../../nbs/12_superellipse_sim.ipynb #1299dfd6
 def render_batch(prm:dict, style:dict, size:int=44, corrected:bool=False, gen:torch.Generator|None=None):
-    "Render a batch of simulated TEM crops: (images float32 [B,size,size] in [0,1], true masks bool, segmentation-like masks bool)."
+    "Render simulated TEM crops: (float32 images [B,size,size] in [0,1], bool true and segmentation-like masks)."
     st = {k: _t(v)[:, None, None] for k, v in style.items()}
-    wedge = 1.0 + 2.5 * st["blur"]                                    # Gaussian blur ≈ a linear edge ramp of width 1 + 2.5σ
+    # Gaussian blur ≈ a linear edge ramp of width 1 + 2.5σ
+    wedge = 1.0 + 2.5 * st["blur"]
     alpha, delta, band = shape_alpha(prm, style["native"], size, corrected, wedge)
     ring = alpha - ((delta - st["width"]) / wedge + 0.5).clamp_(0, 1)  # outline band of the given width inside the edge
     mask = (alpha > 0.5) & ~band
@@ -154,7 +166,7 @@ def simulate(rng:np.random.Generator,  # seeded generator (core.cached_dataset p
              corrected:bool=False,     # original code's correction factors
              chunk:int=256,            # images rendered per vectorised step
              workers:int=2,            # Python threads, one torch thread each (no OpenMP barriers on a busy machine)
-            )->dict:                   # images uint8 [n,size,size], masks, seg_masks uint8 0/1, params float32 [n,4] (p, d, ratio, phase), native [n]
+            )->dict:  # uint8 images, masks, seg_masks [n,size,size]; float32 params [n,4]: p,d,ratio,phase; native [n]
     "Seeded, vectorised simulator of 44×44 nanocrystal crops with their ground-truth parameters."
     from concurrent.futures import ThreadPoolExecutor
     if n < 1 or size < 8: raise ValueError(f"need n >= 1 and size >= 8, got n={n}, size={size}")
@@ -164,7 +176,8 @@ def simulate(rng:np.random.Generator,  # seeded generator (core.cached_dataset p
     def work(ci):
         sl = slice(ci * chunk, (ci + 1) * chunk)
         gen = torch.Generator().manual_seed(int(seeds[ci]))
-        im, m, sg = render_batch({k: v[sl] for k, v in prm.items()}, {k: v[sl] for k, v in sty.items()}, size, corrected, gen)
+        im, m, sg = render_batch({k: v[sl] for k, v in prm.items()}, {k: v[sl] for k, v in sty.items()},
+                                 size, corrected, gen)
         imgs[sl] = im.mul_(255).add_(0.5).to(torch.uint8).numpy()
         masks[sl] = m.numpy()
         segs[sl] = sg.numpy()
@@ -183,25 +196,34 @@ SYNTHESES = {   # group: (fraction, p range, d, ratio range, size [px] mean, siz
 
 def render_scene(rng:np.random.Generator, synthesis:dict, n:int=40, field:int=512, spacing:float=1.3,
                  dose:float=300, blur:float=1.0):
-    "Bright-field micrograph of n particles drawn from a synthesis: (image float32 [0,1], instance labels, table of truth)."
+    "Bright-field micrograph of n particles from a synthesis: (image float32 [0,1], instance labels, table of truth)."
     from scipy import ndimage as ndi
-    names = list(synthesis); fr = np.array([synthesis[k][0] for k in names]); img = np.ones((field, field), np.float32)
-    lab = np.zeros((field, field), np.int32); truth, centres = [], []
+    names = list(synthesis)
+    fr = np.array([synthesis[k][0] for k in names])
+    img = np.ones((field, field), np.float32)
+    lab = np.zeros((field, field), np.int32)
+    truth, centres = [], []
     yy, xx = np.mgrid[:field, :field].astype(np.float32)
     for i in range(n * 20):
         if len(truth) == n: break
-        g = names[rng.choice(len(names), p=fr / fr.sum())]; _, pr, d, rr, sz, ssd = synthesis[g]
-        size = max(8.0, rng.normal(sz, ssd)); c = rng.uniform(size / 2 + 2, field - size / 2 - 2, 2)
+        g = names[rng.choice(len(names), p=fr / fr.sum())]
+        _, pr, d, rr, sz, ssd = synthesis[g]
+        size = max(8.0, rng.normal(sz, ssd))
+        c = rng.uniform(size / 2 + 2, field - size / 2 - 2, 2)
         if any(np.hypot(*(c - q)) < spacing * (size + s2) / 2 for q, s2 in centres): continue
         p, ratio, ph = rng.uniform(*pr), rng.uniform(*rr), rng.uniform(0, 2 * np.pi)
-        th = np.linspace(0, 2 * np.pi, 720, endpoint=False); R = superellipse_radius(th, p, d, ratio, ph)
+        th = np.linspace(0, 2 * np.pi, 720, endpoint=False)
+        R = superellipse_radius(th, p, d, ratio, ph)
         s = size / 2 / R.max()
         y0, y1, x0, x1 = int(c[0] - size), int(c[0] + size) + 1, int(c[1] - size), int(c[1] + size) + 1
         y0, x0, y1, x1 = max(y0, 0), max(x0, 0), min(y1, field), min(x1, field)
         u, v = xx[y0:y1, x0:x1] - c[1], yy[y0:y1, x0:x1] - c[0]
         idx = ((np.arctan2(v, u) % (2 * np.pi)) / (2 * np.pi) * 720).astype(int) % 720
         inside = np.hypot(u, v) <= s * R[idx]
-        lab[y0:y1, x0:x1][inside] = len(truth) + 1; img[y0:y1, x0:x1][inside] = 0.45
-        truth.append(dict(label=len(truth) + 1, group=g, p=p, d=d, ratio=ratio, size=size)); centres.append((c, size))
-    img = ndi.gaussian_filter(img, blur); img = img + np.sqrt(np.clip(img, 1e-3, None) / dose) * rng.standard_normal(img.shape).astype(np.float32)
+        lab[y0:y1, x0:x1][inside] = len(truth) + 1
+        img[y0:y1, x0:x1][inside] = 0.45
+        truth.append(dict(label=len(truth) + 1, group=g, p=p, d=d, ratio=ratio, size=size))
+        centres.append((c, size))
+    img = ndi.gaussian_filter(img, blur)
+    img = img + np.sqrt(np.clip(img, 1e-3, None) / dose) * rng.standard_normal(img.shape).astype(np.float32)
     return np.clip(img, 0, None), lab, truth
