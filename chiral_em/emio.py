@@ -209,7 +209,7 @@ def stretch(a:np.ndarray, lo:float=0.5, hi:float=99.5)->np.ndarray:
     p0, p1 = np.percentile(a, [lo, hi])
     return np.clip((a - p0)/(p1 - p0 if p1 > p0 else 1), 0, 1)
 
-# %% ../nbs/00a_emio.ipynb #f62a059c
+# %% ../nbs/00a_emio.ipynb #47435a60
 def to_gray(img)->np.ndarray:
     "Any 2-D or RGB(A) image, 8/16-bit or float → float32 2-D min–max scaled to [0, 1]."
     a = np.asarray(img)
