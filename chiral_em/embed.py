@@ -39,8 +39,9 @@ def split_triplets(t:np.ndarray, val_frac:float=1776/11888, rng=None)->tuple:
     return t[idx[k:]], t[idx[:k]]
 
 # %% auto #0
-__all__ = ['make_triplets', 'split_triplets', 'SiameseNet', 'to_input', 'augment', 'train_siamese', 'embed', 'evaluate_triplets',
-           'triplet_saliency', 'prepare', 'classify', 'embed_files', 'embed_cmd', 'main']
+__all__ = ['make_triplets', 'split_triplets', 'SiameseNet', 'to_input', 'augment', 'load_init_weights', 'train_siamese', 'embed',
+           'evaluate_triplets', 'triplet_saliency', 'prepare', 'classify', 'unknown_threshold', 'intensity_stats',
+           'embed_files', 'embed_cmd', 'main']
 
 # %% ../nbs/27_embed.ipynb #c04966528
 import torch, torch.nn as nn, torch.nn.functional as F
@@ -90,14 +91,38 @@ def augment(x:torch.Tensor,        # (N, 1, H, W) standardised images
     return blur + f*(x - blur)
 
 # %% ../nbs/27_embed.ipynb #c51898884
+def load_init_weights(model:nn.Module,  # a `SiameseNet`
+                      path,             # timm backbone state dict, or a `models.save_model` file of a SiameseNet
+                     )->int:            # number of tensors copied
+    "Copy the tensors of a local weights file whose names and shapes fit `model` (offline; never downloads)."
+    path = Path(path)
+    if not path.is_file(): raise FileNotFoundError(f"{path}: no such weights file")
+    sd = torch.load(path, map_location="cpu", weights_only=True)
+    if isinstance(sd, dict) and "format" in sd and "state" in sd: sd = sd["state"]       # a models.save_model file
+    elif isinstance(sd, dict) and isinstance(sd.get("state_dict"), dict): sd = sd["state_dict"]
+    if not isinstance(sd, dict) or not all(isinstance(v, torch.Tensor) for v in sd.values()):
+        raise ValueError(f"{path}: not a state dict or model file")
+    if not any(k.startswith(("body.", "head.")) for k in sd): sd = {f"body.{k}": v for k, v in sd.items()}  # timm
+    own, fit = model.state_dict(), {}
+    for k, v in sd.items():
+        if k not in own: continue
+        if v.ndim == 4 and own[k].ndim == 4 and v.shape[1] == 3 and own[k].shape[1] == 1: v = v.sum(1, keepdim=True)
+        if v.shape == own[k].shape: fit[k] = v.to(own[k].dtype)
+    if not fit: raise ValueError(f"{path}: no tensor fits {type(model).__name__}({getattr(model, 'init_kwargs', '')})")
+    model.load_state_dict(fit, strict=False)
+    return len(fit)
+
+# %% ../nbs/27_embed.ipynb #c548776c
 def train_siamese(images:np.ndarray,          # (N, H, W) uint8 training images
-                  t_train:np.ndarray,         # (n, 3) training triplets
-                  t_val:np.ndarray,           # (m, 3) validation triplets
+                  t_train:np.ndarray,         # (n, 3) training triplets (indices into `images`)
+                  t_val:np.ndarray,           # (m, 3) validation triplets (indices into `val_images`)
                   backbone:str="efficientnet_b4", emb:int=256, hidden:int=512,
                   epochs:int=6, batch:int=16, margin:float=50.0,
                   lr:tuple=(1e-4, 1e-3),      # (start/end, peak) of the one-cycle schedule
                   flips:bool=True,            # flip augmentation (off for handedness labels)
                   seed:int=0, progress:bool=True,
+                  val_images:np.ndarray|None=None,  # held-out images of the validation triplets; None: `images`
+                  init_weights=None,          # local weights file to start from (`load_init_weights`); None: random
                  )->tuple:                    # (model, history dict)
     "Train a `SiameseNet` with the triplet loss, Adam and a one-cycle schedule; validate on held-out triplets."
     from tqdm.auto import tqdm
@@ -105,13 +130,17 @@ def train_siamese(images:np.ndarray,          # (N, H, W) uint8 training images
     torch.manual_seed(seed)
     g = torch.Generator().manual_seed(seed)
     X = to_input(images)
+    Xv = X if val_images is None else to_input(val_images)
+    if len(t_val) and int(np.max(t_val)) >= len(Xv):
+        raise ValueError(f"validation triplets index image {int(np.max(t_val))} of {len(Xv)} validation images")
     model = SiameseNet(backbone, emb, hidden)
+    hist = dict(step_loss=[], val_loss=[], val_acc=[], lr=[], init_tensors=0)
+    if init_weights is not None: hist["init_tensors"] = load_init_weights(model, init_weights)
     steps = epochs*math.ceil(len(t_train)/batch)
     opt = torch.optim.Adam(model.parameters(), lr=lr[0])
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr[1], total_steps=steps, div_factor=lr[1]/lr[0],
                                                 final_div_factor=1.0)
     loss_fn = nn.TripletMarginLoss(margin=margin, p=2)
-    hist = dict(step_loss=[], val_loss=[], val_acc=[], lr=[])
     bar = tqdm(total=steps, desc="triplet training", disable=not progress, leave=False)
     for ep in range(epochs):
         model.train()
@@ -127,7 +156,7 @@ def train_siamese(images:np.ndarray,          # (N, H, W) uint8 training images
             hist["step_loss"].append(loss.detach().item())
             hist["lr"].append(sched.get_last_lr()[0])
             bar.update()
-        vl, va = evaluate_triplets(model, X, t_val, margin)
+        vl, va = evaluate_triplets(model, Xv, t_val, margin)
         hist["val_loss"].append(vl)
         hist["val_acc"].append(va)
         bar.set_postfix(val_loss=f"{vl:.2f}", val_acc=f"{va:.3f}")
@@ -181,14 +210,37 @@ def prepare(a:np.ndarray,   # 2-D micrograph, any dtype
     a = a[(h - k)//2:(h - k)//2 + k, (w - k)//2:(w - k)//2 + k]
     return downsample(stretch(a)*255, size)
 
-def classify(E:np.ndarray, centroids:np.ndarray, classes)->tuple:
-    "(labels, distances (N, C)) of embeddings to class centroids."
+def classify(E:np.ndarray,             # (N, emb) embeddings
+             centroids:np.ndarray,     # (C, emb) class centroids
+             classes,                  # C class names
+             threshold:float|None=None,  # nearest-centroid distance above which the label is "unknown"; None: never
+            )->tuple:                  # (labels, distances (N, C))
+    "Nearest-centroid labels of embeddings, 'unknown' where the nearest centroid is farther than `threshold`."
     d = np.linalg.norm(E[:, None, :] - np.asarray(centroids)[None], axis=2)
-    return [classes[i] for i in d.argmin(1)], d
+    labels = [classes[i] for i in d.argmin(1)]
+    if threshold is not None: labels = [l if m <= threshold else "unknown" for l, m in zip(labels, d.min(1))]
+    return labels, d
+
+def unknown_threshold(E:np.ndarray,          # (N, emb) validation embeddings (not the training images')
+                      y:np.ndarray,          # their class, as the row of `centroids`
+                      centroids:np.ndarray,  # (C, emb) class centroids of the training embeddings
+                      q:float=0.99,          # quantile of the in-class distances
+                     )->float:
+    "Distance to the own class centroid below which a fraction `q` of the validation embeddings lie."
+    if len(E) == 0: raise ValueError("no validation embeddings to set the unknown threshold")
+    return float(np.quantile(np.linalg.norm(E - np.asarray(centroids)[np.asarray(y)], axis=1), q))
+
+# %% ../nbs/27_embed.ipynb #f3f13ff9
+def intensity_stats(images:np.ndarray,  # (N, H, W) images
+                   )->np.ndarray:       # float64 (N, 5): mean, sd, 5th, 50th, 95th percentile [grey levels]
+    "Five intensity statistics per image: the features of the trivial baseline."
+    X = np.asarray(images, np.float64).reshape(len(images), -1)
+    if X.ndim != 2 or X.shape[1] == 0: raise ValueError(f"expected images (N, H, W), got shape {np.shape(images)}")
+    return np.c_[X.mean(1), X.std(1), np.percentile(X, [5, 50, 95], axis=1).T]
 
 # %% ../nbs/27_embed.ipynb #c00370864
 def embed_files(paths, model_path, out_dir, batch:int=32, recursive:bool=False)->dict:
-    "Embed and label image files with a saved model; write embeddings.npy and labels.csv to out_dir."
+    "Embed and label image files (classes or 'unknown') with a saved model; write embeddings.npy, labels.csv."
     import csv, io
     from chiral_em.core import atomic_write
     from chiral_em.emio import iter_images
@@ -203,7 +255,8 @@ def embed_files(paths, model_path, out_dir, batch:int=32, recursive:bool=False)-
             names.append(str(im.path))
         except ValueError as e: imgs.skip(im.path, str(e))
     E = embed(model, np.stack(X), batch) if X else np.zeros((0, model.init_kwargs["emb"]), np.float32)
-    labels, d = classify(E, centroids, classes) if X else ([], np.zeros((0, len(classes))))
+    thr = meta.get("unknown_threshold")
+    labels, d = classify(E, centroids, classes, thr) if X else ([], np.zeros((0, len(classes))))
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     buf = io.BytesIO()
@@ -213,7 +266,7 @@ def embed_files(paths, model_path, out_dir, batch:int=32, recursive:bool=False)-
         w = csv.writer(f)
         w.writerow(["path", "label", *[f"dist_{c}" for c in classes]])
         for n_, l_, row in zip(names, labels, d): w.writerow([n_, l_, *[f"{v:.4f}" for v in row]])
-    return dict(n=len(names), labels=labels, skipped=imgs.skipped, out=out)
+    return dict(n=len(names), labels=labels, skipped=imgs.skipped, out=out, unknown_threshold=thr)
 
 # %% ../nbs/27_embed.ipynb #c05183902
 from fastcore.script import Param
@@ -224,7 +277,7 @@ def embed_cmd(images:Param("image files or folders (.tif .png .jpg .dm3 .dm4 .mr
               batch:Param("images per forward pass", int)=32,
               recursive:Param("descend into sub-folders", bool)=False,
              )->int:
-    "Embed SEM images with a Siamese model and label each 'bowtie' or 'none' (nearest centroid)."
+    "Embed SEM images with a Siamese model; label each 'bowtie', 'none' (nearest centroid) or 'unknown' (far)."
     import sys
     from chiral_em.models import find_model
     try: path = Path(model) if model else find_model("bowtie_siamese")
@@ -239,9 +292,11 @@ def embed_cmd(images:Param("image files or folders (.tif .png .jpg .dm3 .dm4 .mr
         print(f"chiral-em embed: error: cannot use model {path}: {e}", file=sys.stderr)
         return 1
     for p_, why in res["skipped"]: print(f"skipped {p_}: {why}", file=sys.stderr)
-    n_b = sum(l == "bowtie" for l in res["labels"])
-    print(f"{res['n']} images embedded ({n_b} bowtie, {res['n'] - n_b} none), {len(res['skipped'])} skipped "
-          f"-> {res['out']}")
+    counts = ", ".join(f"{sum(l == c for l in res['labels'])} {c}" for c in dict.fromkeys(["bowtie", "none",
+                                                                                               *res["labels"]]))
+    thr = res["unknown_threshold"]
+    why = f"; 'unknown' beyond distance {thr:.3g} from both centroids" if thr is not None else ""
+    print(f"{res['n']} images embedded ({counts}), {len(res['skipped'])} skipped{why} -> {res['out']}")
     return 0 if res["n"] or not res["skipped"] else 1
 
 def main(argv:list[str]|None=None)->int:
