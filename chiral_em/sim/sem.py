@@ -23,6 +23,7 @@ class Imaging:
     edge:float = 0.5           # edge-effect strength [-]
     edge_sigma_um:float = 0.04 # lateral interaction range [µm]
     probe_sigma:float = 0.8    # Gaussian probe σ [px]
+    blur_nm:float = 0.0        # probe + SE-escape blur σ [nm], added in quadrature to `probe_sigma`
     substrate:float = 0.30     # brightness of the flat substrate [0-1]
     particle:float = 0.45      # brightness of a flat particle top [0-1]
     texture:float = 0.06       # substrate/coating grain amplitude (relative) [-]
@@ -64,7 +65,8 @@ IMAGING_RANGES = dict(      # uniform (lo, hi); integer ranges are NumPy's half-
     edge_etd=(0.3, 0.8),         # edge-effect strength, ETD; our choice
     edge_inlens=(0.6, 1.2),      # edge-effect strength, in-lens (edge-dominated); our choice
     edge_sigma_um=(0.02, 0.06),  # lateral interaction range [µm]; methods §7.1 (20–60 nm)
-    probe_sigma=(0.5, 1.5),      # probe σ [px]; our choice
+    probe_sigma=(0.3, 0.8),      # probe σ [px] (scan/pixel integration); our choice
+    blur_nm=(4, 15),             # probe + SE escape σ [nm]; methods §7.1 (probe 2–5 nm, SE range at 5 kV)
     substrate=(0.2, 0.35),       # substrate brightness; our choice
     particle=(0.3, 0.45),        # flat particle-top brightness; our choice
     texture=(0.03, 0.10),        # grain amplitude; our choice (Si with a 5–10 nm Au coat)
@@ -100,7 +102,7 @@ def sample_imaging(rng:np.random.Generator, # random generator
     return Imaging(detector=det, azimuth=u("azimuth"), elevation=math.radians(u("elevation_deg")),
                    kappa=u("kappa_etd") if etd else u("kappa_inlens"), shadow=u("shadow_etd") if etd else 0.0,
                    n_sec=u("n_sec"), edge=u("edge_etd") if etd else u("edge_inlens"),
-                   edge_sigma_um=u("edge_sigma_um"), probe_sigma=u("probe_sigma"), substrate=u("substrate"),
+                   edge_sigma_um=u("edge_sigma_um"), probe_sigma=u("probe_sigma"), blur_nm=u("blur_nm"), substrate=u("substrate"),
                    particle=u("particle"), texture=u("texture"), grain_nm=u("grain_nm"), relief=u("relief"),
                    relief_nm=u("relief_nm"), dose=u("dose"), frames=int(rng.integers(*q["frames"])),
                    bandwidth=u("bandwidth"), line_noise=u("line_noise"), jitter=u("jitter"), drift=u("drift"),
@@ -256,7 +258,7 @@ def grain(shape:tuple,              # (rows, cols) [px]
          )->np.ndarray:             # float32, mean ≈ 0, standard deviation 1
     "Unit-variance substrate grain: white noise from `rng`, Gaussian-filtered to grain size σ."
     g = ndi.gaussian_filter(rng.standard_normal(shape, dtype=np.float32), sigma, mode="wrap", truncate=3.0)
-    return g/g.std()
+    return g/max(float(g.std()), 1e-6)
 
 def texture(shape:tuple,             # (rows, cols) [px]
             im:Imaging,              # acquisition settings (grain, relief)
@@ -268,9 +270,11 @@ def texture(shape:tuple,             # (rows, cols) [px]
     sig = im.grain_nm/pixel_size_nm
     amp = im.texture*min(1.0, sig/0.7)          # grains finer than a pixel average out instead of aliasing
     g = np.float32(amp)*grain(shape, max(sig, 0.7), rng)
-    if im.relief > 0:
-        f = max(1, int(im.relief_nm/pixel_size_nm/4))          # draw the relief on a coarse grid, then zoom
-        small = grain((-(-shape[0]//f) + 1, -(-shape[1]//f) + 1), max(im.relief_nm/pixel_size_nm/f, 0.7), rng)
+    if im.relief > 0:                            # coarse relief: noise on a grid f px apart, filtered, zoomed
+        rp = im.relief_nm/pixel_size_nm
+        f = max(1, int(rp/2))
+        small = rng.standard_normal((-(-shape[0]//f) + 1, -(-shape[1]//f) + 1), dtype=np.float32)
+        small = ndi.gaussian_filter(small, rp/f, mode="wrap", truncate=3.0)*np.float32(2*math.sqrt(math.pi)*rp/f)
         g += np.float32(im.relief)*ndi.zoom(small, f, order=1, grid_mode=True, mode="nearest")[:shape[0], :shape[1]]
     return g
 
@@ -306,7 +310,8 @@ def acquire(img:np.ndarray,             # noise-free intensity, float32
     "Detector chain: texture, probe blur, charging, drift and line jitter, line gain, shot noise, frame averaging."
     rows, cols = img.shape
     if im.texture > 0: img = img*(1 + texture(img.shape, im, pixel_size_nm, rng))
-    if im.probe_sigma > 0: img = ndi.gaussian_filter(img, im.probe_sigma, truncate=3.0)
+    sig = math.hypot(im.probe_sigma, im.blur_nm/pixel_size_nm if pixel_size_nm else 0.0)
+    if sig > 0: img = ndi.gaussian_filter(img, sig, truncate=3.0)
     if ids is not None and rng.random() < im.charging and (ids > 0).any(): _charging(img, ids, rng)
     if im.drift_px > 0 or im.jitter > 0:
         walk = np.cumsum(rng.standard_normal(rows))
