@@ -84,11 +84,11 @@ PARTICLE_RANGES = {
                    twist_k=(1.5, 4),       # twist concentration at the waist; our choice, after the paper
                    gap=(0.10, 0.25),       # groove, fraction of the platelet period; methods §7.3
                    jitter=(0.05, 0.10),    # σ of the relative platelet-width jitter; methods §7.3
-                   wind_deg=(20, 40),      # platelet helix angle [deg]; our choice: the twist "can be easily
+                   wind_deg=(30, 50),      # platelet helix angle [deg]; our choice: the twist "can be easily
                                            # recognized by the human eye" (paper 000), so slanted striations
-                   stria=(0.06, 0.15),     # platelet period across the width [µm]; our choice (nanoplatelets)
-                   stria_depth=(0.15, 0.35),  # groove depth / half-thickness; our choice
-                   splay=(0.15, 0.45)),    # slope of the lobe-end cut; our choice (splayed ends, paper 000 Fig. 1)
+                   stria=(0.12, 0.3),      # platelet period across the width [µm]; our choice (nanoplatelets)
+                   stria_depth=(0.3, 0.5),   # groove depth / half-thickness; our choice
+                   splay=(0.35, 0.7)),     # slope of the lobe-end cut; our choice (splayed ends, paper 000 Fig. 1)
     "bundle": dict(n_plates=(3, 9),        # ribbons; methods §7.3 (3–10)
                    phase=(0, 2*math.pi),   # angular position of the first ribbon [rad]
                    length=(1.5, 4),        # [µm]; our choice ("micrometer-scale", Jiang 2020)
