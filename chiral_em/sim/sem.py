@@ -102,7 +102,8 @@ def sample_imaging(rng:np.random.Generator, # random generator
     return Imaging(detector=det, azimuth=u("azimuth"), elevation=math.radians(u("elevation_deg")),
                    kappa=u("kappa_etd") if etd else u("kappa_inlens"), shadow=u("shadow_etd") if etd else 0.0,
                    n_sec=u("n_sec"), edge=u("edge_etd") if etd else u("edge_inlens"),
-                   edge_sigma_um=u("edge_sigma_um"), probe_sigma=u("probe_sigma"), blur_nm=u("blur_nm"), substrate=u("substrate"),
+                   edge_sigma_um=u("edge_sigma_um"),
+                   probe_sigma=u("probe_sigma"), blur_nm=u("blur_nm"), substrate=u("substrate"),
                    particle=u("particle"), texture=u("texture"), grain_nm=u("grain_nm"), relief=u("relief"),
                    relief_nm=u("relief_nm"), dose=u("dose"), frames=int(rng.integers(*q["frames"])),
                    bandwidth=u("bandwidth"), line_noise=u("line_noise"), jitter=u("jitter"), drift=u("drift"),
@@ -477,7 +478,8 @@ def sample_scene(rng:np.random.Generator,  # random generator
             if near is not None:                       # aggregate: touch the chosen neighbour
                 d, a = (R + 0.5*near.length)*rng.uniform(*SCENE_RANGES["touch"]), rng.uniform(0, 2*math.pi)
                 x, y = near.x + d*math.cos(a), near.y + d*math.sin(a)
-            far = (math.hypot(x - q.x, y - q.y) >= (1 - max_overlap)*(R + 0.5*q.length) for q in placed if q is not near)
+            others = [q for q in placed if q is not near]
+            far = (math.hypot(x - q.x, y - q.y) >= (1 - max_overlap)*(R + 0.5*q.length) for q in others)
             ok = all(far)
             if ok and 0 <= x <= W and 0 <= y <= H:
                 placed.append(replace(p, x=float(x), y=float(y)))
