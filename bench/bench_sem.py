@@ -21,12 +21,17 @@ def main(n=64):
         cached_dataset("sem_bench", scene_batch, n=n, seed=0, params=PARAMS, root=tmp, shard_size=16, progress=False)
         reload = n/(time.perf_counter() - t)
     finally: shutil.rmtree(tmp)
+    load0 = os.getloadavg()
     with mp.get_context("fork").Pool(2) as pool:
         pool.map(_render, range(4))
-        t = time.perf_counter(); pool.map(_render, range(n)); two = n/(time.perf_counter() - t)
+        t = time.perf_counter()
+        pool.map(_render, range(n))
+        two = n/(time.perf_counter() - t)
+    load1 = os.getloadavg()
     out = dict(scenes=n, field_px=1024, particles=6, debris=10, generate_and_cache_1proc_scenes_per_s=round(cached, 2),
                reload_from_cache_scenes_per_s=round(reload, 1), render_2proc_scenes_per_s=round(two, 2),
-               target_scenes_per_s=5, versions=versions())
+               target_scenes_per_s=5, load_avg_1min_before_after=[round(load0[0], 2), round(load1[0], 2)],
+               cpus=os.cpu_count(), versions=versions())
     path = write_json(project_root()/"results"/"bench"/"sem.json", out)
     print(out, "->", path)
     return out

@@ -88,3 +88,52 @@ def test_bowtie_images_labels():
     d = bowtie_images(np.random.default_rng(1), 4, size=24, render=48)
     assert d["image"].dtype == np.uint8 and ((d["hand"] != 0) == (d["label"] == 1)).all()
     assert np.array_equal(d["image"], bowtie_images(np.random.default_rng(1), 4, size=24, render=48)["image"])
+
+@FAST
+@given(seeds, st.floats(0, 2*math.pi), st.sampled_from([1, -1]))
+def test_outline_hand_survives_rotation_not_mirror(seed, angle, h):
+    "The splayed outline of a rotated bowtie matches its rotated copy, never its mirror (the outline is chiral)."
+    n, px = 160, 0.04
+    c = (n*px/2, n*px/2)
+    p = replace(sample_particle(np.random.default_rng(seed), "bowtie", x=c[0], y=c[1], hand=h), tilt=0.0, roll=0.0)
+    p = replace(p, length=min(p.length, 0.8*n*px))
+    q = rotate_particle(p, angle, c)
+    mask = lambda s: zbuffer(Scene((n, n), 1000*px, [s]))[1] == 1
+    same, mirror = mask(q), mask(rotate_particle(mirror_particle(p, n*px), angle, c))
+    assert (same != mirror).sum() > 0.02*same.sum()
+
+def test_debris_does_not_depend_on_the_class():
+    "bowtie_images draws debris sizes from one range with and without a bowtie."
+    from chiral_em.sim.sem import BOWTIE_RANGES
+    import inspect, chiral_em.sim.sem as sem
+    assert "big" not in inspect.getsource(sem.bowtie_images) and len(BOWTIE_RANGES["debris_scale"]) == 2
+
+def test_texture_is_anti_aliased():
+    "Sub-pixel surface detail averages out: striation and grain amplitude fall with the pixel size."
+    from chiral_em.sim.particles import _striae
+    from chiral_em.sim.sem import texture, Imaging
+    p = replace(sample_particle(np.random.default_rng(0), "bowtie"), stria=0.1)
+    s, t = np.zeros(200), np.linspace(0, 1, 200)
+    amp = [np.ptp(_striae(p, s, t, 0*s, px)) for px in (0.005, 0.05, 0.1)]
+    assert amp[0] > 0.9 and amp[2] < 0.05 and amp[0] > amp[1] > amp[2]
+    im = Imaging(texture=0.1, grain_nm=15.0, relief=0.0)
+    sd = [texture((128, 128), im, px, np.random.default_rng(1)).std() for px in (5.0, 100.0)]
+    assert sd[0] == pytest.approx(0.1, rel=0.05) and sd[1] < 0.03
+
+@pytest.mark.parametrize("shape,px", [((64, 64), 100.0), ((300, 200), 5.0), ((1024, 1024), 20.0)])
+def test_data_bar_fits(shape, px):
+    "The data bar's text lies inside the image (no white pixel in the rightmost column of the bar)."
+    from chiral_em.sim.sem import add_bars, Imaging
+    img = add_bars(np.zeros(shape, np.uint8), px/1000, Imaging(), scale_bar=True, data_bar=True)
+    bar = img[shape[0]:]
+    assert bar.shape[0] > 0 and bar.max() == 255 and bar[:, -1].max() < 128 and bar[:, 0].max() < 128
+
+def test_crowded_scene_same_bytes():
+    "Aggregated and standing particles render deterministically; boxes contain masks."
+    kw = dict(n_debris=4, p_cluster=0.8, p_standing=0.5, max_overlap=0.5)
+    a = render_scene(sample_scene(np.random.default_rng(5), (160, 160), 30.0, 6, ALL, **kw), np.random.default_rng(6))
+    b = render_scene(sample_scene(np.random.default_rng(5), (160, 160), 30.0, 6, ALL, **kw), np.random.default_rng(6))
+    assert np.array_equal(a.image, b.image) and len(a.objects) >= 2
+    for o in a.objects:
+        x0, y0, x1, y1 = o["box"]
+        assert (a.instances == o["id"]).sum() == (a.instances[y0:y1, x0:x1] == o["id"]).sum()

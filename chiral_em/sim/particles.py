@@ -33,13 +33,19 @@ class Particle:
     jitter:tuple = ()        # per-platelet relative width jitter (length n_plates)
     phases:tuple = ()        # bundles: angular positions of the ribbons [rad]
     radius:float = 0.3       # bundles: distance of ribbon centres from the axis [µm]
+    wind:float = 0.0         # bowtie: helix angle of the platelets about the long axis [rad]; sense set by `hand`
+    stria:float = 0.1        # bowtie: platelet period across the width, seen as striations [µm]
+    stria_phase:float = 0.0  # bowtie: phase of the striations [rad]
+    stria_depth:float = 0.0  # bowtie: groove depth between platelets, fraction of the half-thickness [-]
+    splay:float = 0.0        # bowtie: slope ds/dt of the splayed lobe ends [-]; sense set by `hand`
 
     @property
     def chiral(self)->bool: return CHIRAL[self.kind]
     @property
     def extent(self)->float:
         "Radius of a circle that surely contains the projected particle [µm]."
-        return 0.5*math.hypot(self.length, self.width + 2*self.radius*(self.kind == "bundle")) + self.thick + 0.05
+        w = self.width + 2*self.radius*(self.kind == "bundle")
+        return 0.5*math.hypot(self.length + self.splay*w, w) + self.thick + 0.05
 
 # %% auto #0
 __all__ = ['KINDS', 'CHIRAL', 'PARTICLE_RANGES', 'Particle', 'mirror_particle', 'rotate_particle', 'sample_particle', 'rect_top',
@@ -51,7 +57,7 @@ def mirror_particle(p:Particle,     # particle to mirror
                    )->Particle:     # the mirror image (x -> field_w - x), handedness flipped
     "Mirror a particle in the plane x = field_w/2: the enantiomer at the mirrored position."
     return replace(p, x=field_w - p.x, phi=math.pi - p.phi, hand=-p.hand, roll=-p.roll,
-                   phases=tuple(math.pi - t for t in p.phases))
+                   phases=tuple(math.pi - t for t in p.phases), stria_phase=-p.stria_phase)
 
 def rotate_particle(p:Particle,      # particle to rotate
                     angle:float,     # counter-clockwise rotation on screen [rad]
@@ -77,7 +83,12 @@ PARTICLE_RANGES = {
                    twist_deg=(10, 60),     # |Δψ| end to end [deg]; methods §7.3
                    twist_k=(1.5, 4),       # twist concentration at the waist; our choice, after the paper
                    gap=(0.10, 0.25),       # groove, fraction of the platelet period; methods §7.3
-                   jitter=(0.05, 0.10)),   # σ of the relative platelet-width jitter; methods §7.3
+                   jitter=(0.05, 0.10),    # σ of the relative platelet-width jitter; methods §7.3
+                   wind_deg=(30, 50),      # platelet helix angle [deg]; our choice: the twist "can be easily
+                                           # recognized by the human eye" (paper 000), so slanted striations
+                   stria=(0.12, 0.3),      # platelet period across the width [µm]; our choice (nanoplatelets)
+                   stria_depth=(0.3, 0.5),   # groove depth / half-thickness; our choice
+                   splay=(0.35, 0.7)),     # slope of the lobe-end cut; our choice (splayed ends, paper 000 Fig. 1)
     "bundle": dict(n_plates=(3, 9),        # ribbons; methods §7.3 (3–10)
                    phase=(0, 2*math.pi),   # angular position of the first ribbon [rad]
                    length=(1.5, 4),        # [µm]; our choice ("micrometer-scale", Jiang 2020)
@@ -112,7 +123,9 @@ def _bowtie(rng, q, scale):
     return dict(length=L, width=float(np.clip(L/_u(rng, *q["aspect"]), w0*scale, w1*scale)),
                 thick=_u(rng, *q["thick"])*scale, waist=_u(rng, *q["waist"]), flare=_u(rng, *q["flare"]),
                 twist=math.radians(_u(rng, *q["twist_deg"])), twist_k=_u(rng, *q["twist_k"]), n_plates=n,
-                gap=_u(rng, *q["gap"]), jitter=tuple(rng.normal(0, _u(rng, *q["jitter"]), n).round(4)))
+                gap=_u(rng, *q["gap"]), jitter=tuple(rng.normal(0, _u(rng, *q["jitter"]), n).round(4)),
+                wind=math.radians(_u(rng, *q["wind_deg"])), stria=_u(rng, *q["stria"])*scale,
+                stria_phase=_u(rng, 0, 2*math.pi), stria_depth=_u(rng, *q["stria_depth"]), splay=_u(rng, *q["splay"]))
 
 def _bundle(rng, q, scale):
     n = int(rng.integers(*q["n_plates"]))
@@ -197,16 +210,26 @@ def _twist(p, s):
     g = np.tanh(p.twist_k*x)/np.tanh(p.twist_k) if p.twist_k > 0 else x
     return p.roll + p.hand*0.5*p.twist*g
 
-def section_top(p:Particle, s, t):
+def _striae(p, s, t, x, pixel_um):
+    "Relative depth (0..1) of the grooves between helically wound platelets, pre-filtered for the pixel size."
+    u = t + p.hand*math.tan(p.wind)*s*(1 + 0.5*x*x)           # platelet coordinate: the winding splays at the ends
+    k = 2*math.pi/p.stria
+    aa = math.exp(-0.5*(k*0.5*pixel_um)**2)                   # Gaussian pre-filter (σ = ½ px) of the sinusoid
+    return 0.5*aa*(1 + np.cos(k*u + p.stria_phase))
+
+def section_top(p:Particle, s, t,
+                pixel_um:float=0.0,  # pixel size [µm/px]; surface detail finer than a pixel is filtered out
+               ):
     "Height of the particle's top surface above its axis at axial s, lateral t [µm]; -inf outside."
+    if p.kind == "bowtie": s = s - p.hand*p.splay*t                 # splayed lobe ends: slanted end cuts
     x = np.abs(2*s/p.length)
     inside = x <= 1
     xc = np.minimum(x, 1)
     if p.kind == "bowtie":
-        groove, jf = _plates(p, s)
+        _, jf = _plates(p, s)
         tip = np.sqrt(np.clip(1 - xc**8, 0, 1))                           # rounded tips
-        a = 0.5*p.width*(p.waist + (1 - p.waist)*xc**p.flare)*jf*tip*np.where(groove, np.float32(0.93), np.float32(1))
-        b = 0.5*p.thick*(0.6 + 0.4*xc)*np.where(groove, np.float32(0.85), np.float32(1))
+        a = 0.5*p.width*(p.waist + (1 - p.waist)*xc**p.flare)*jf*tip
+        b = 0.5*p.thick*(0.6 + 0.4*xc)*(1 - p.stria_depth*_striae(p, s, t, xc, pixel_um))
         z = rect_top(t, a, b, _twist(p, s))
     elif p.kind == "bundle":
         taper = np.sqrt(np.clip(1 - xc**2, 0, 1))
@@ -254,6 +277,6 @@ def height_patch(p:Particle,     # the particle
     s_proj = du[None, :]*cp + dv[:, None]*sp
     t = -du[None, :]*sp + dv[:, None]*cp
     s = s_proj/np.float32(math.cos(p.tilt))
-    z = section_top(p, s, t) + np.float32(axis_height(p) + 0.5*p.length*abs(math.sin(p.tilt))) \
+    z = section_top(p, s, t, px) + np.float32(axis_height(p) + 0.5*p.length*abs(math.sin(p.tilt))) \
         + s*np.float32(math.sin(p.tilt))
     return z.astype(np.float32), slice(r0, r1), slice(c0, c1)

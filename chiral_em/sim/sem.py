@@ -23,25 +23,35 @@ class Imaging:
     edge:float = 0.5           # edge-effect strength [-]
     edge_sigma_um:float = 0.04 # lateral interaction range [µm]
     probe_sigma:float = 0.8    # Gaussian probe σ [px]
+    blur_nm:float = 0.0        # probe + SE-escape blur σ [nm], added in quadrature to `probe_sigma`
     substrate:float = 0.30     # brightness of the flat substrate [0-1]
     particle:float = 0.45      # brightness of a flat particle top [0-1]
     texture:float = 0.06       # substrate/coating grain amplitude (relative) [-]
-    grain:float = 1.0          # grain size σ [px]
-    dose:float = 20.0          # mean SE counts per pixel at brightness 1 [counts]
+    grain:float = 1.0          # grain size σ [px] (used when grain_nm = 0)
+    grain_nm:float = 0.0       # grain size σ [nm]; > 0 overrides `grain` and is pixel-averaged (anti-aliased)
+    relief:float = 0.0         # amplitude of the coarse substrate relief (relative) [-]
+    relief_nm:float = 400.0    # correlation length of the relief [nm]
+    dose:float = 20.0          # mean SE counts per pixel and frame at brightness 1 [counts]
+    frames:int = 1             # frames averaged [-]
+    bandwidth:float = 0.0      # detector bandwidth smear along the scan line, σ [px]
+    line_noise:float = 0.0     # per-line gain noise, σ (relative) [-]
+    jitter:float = 0.0         # per-line horizontal jitter, σ [px]
     drift:float = 0.03         # scan-line gain drift amplitude (relative) [-]
+    drift_px:float = 0.0       # image drift over the frame (horizontal shear of the rows) [px]
     gain:float = 1.0           # contrast factor [-]
     offset:float = 0.0         # brightness offset [0-1]
     charging:float = 0.0       # probability of charging streaks in this image [-]
+    knee:float = 1.0           # brightness above which the detector compresses (soft saturation) [0-1]
 
     def mirrored(self)->Imaging:
         "The same settings seen in a mirror x -> -x (detector azimuth reflected)."
         return replace(self, azimuth=math.pi - self.azimuth)
 
 # %% auto #0
-__all__ = ['IMAGING_RANGES', 'CLASSES', 'OBJ_COLS', 'BOWTIE_RANGES', 'Imaging', 'sample_imaging', 'Scene', 'zbuffer', 'se_yield',
-           'edge_term', 'shadow_map', 'surface_factor', 'shade', 'grain', 'acquire', 'nice_bar', 'add_bars', 'class_id',
-           'ground_truth', 'yolo_lines', 'Rendered', 'render_scene', 'sample_scene', 'write_scene', 'twist_handedness',
-           'scene_batch', 'downsample', 'bowtie_images']
+__all__ = ['IMAGING_RANGES', 'CLASSES', 'SCENE_RANGES', 'OBJ_COLS', 'BOWTIE_RANGES', 'Imaging', 'sample_imaging', 'Scene',
+           'zbuffer', 'se_yield', 'edge_term', 'shadow_map', 'surface_factor', 'shade', 'compress', 'grain', 'texture',
+           'acquire', 'nice_bar', 'add_bars', 'class_id', 'ground_truth', 'yolo_lines', 'Rendered', 'render_scene',
+           'sample_scene', 'write_scene', 'twist_handedness', 'scene_batch', 'downsample', 'bowtie_images']
 
 # %% ../../nbs/11_sem.ipynb #46ea5c67
 IMAGING_RANGES = dict(      # uniform (lo, hi); integer ranges are NumPy's half-open [lo, hi)
@@ -55,13 +65,22 @@ IMAGING_RANGES = dict(      # uniform (lo, hi); integer ranges are NumPy's half-
     edge_etd=(0.3, 0.8),         # edge-effect strength, ETD; our choice
     edge_inlens=(0.6, 1.2),      # edge-effect strength, in-lens (edge-dominated); our choice
     edge_sigma_um=(0.02, 0.06),  # lateral interaction range [µm]; methods §7.1 (20–60 nm)
-    probe_sigma=(0.5, 1.5),      # probe σ [px]; our choice
+    probe_sigma=(0.3, 0.8),      # probe σ [px] (scan/pixel integration); our choice
+    blur_nm=(4, 15),             # probe + SE escape σ [nm]; methods §7.1 (probe 2–5 nm, SE range at 5 kV)
     substrate=(0.2, 0.35),       # substrate brightness; our choice
     particle=(0.3, 0.45),        # flat particle-top brightness; our choice
     texture=(0.03, 0.10),        # grain amplitude; our choice (Si with a 5–10 nm Au coat)
-    grain=(0.7, 2.0),            # grain size σ [px]; our choice
-    dose=(10, 80),               # SE counts per px at brightness 1; methods §7.1 (8–50 SE per pixel), widened
+    grain_nm=(8, 30),            # grain size σ [nm]; our choice (5–10 nm Au sputter coat, methods §7.1)
+    relief=(0.01, 0.05),         # coarse substrate relief amplitude; our choice
+    relief_nm=(150, 800),        # relief correlation length [nm]; our choice
+    dose=(8, 50),                # SE counts per px and frame at brightness 1; methods §7.1 (5–50 SE per pixel)
+    frames=(1, 5),               # frames averaged; our choice
+    bandwidth=(0.0, 1.0),        # detector smear along the scan [px]; our choice
+    line_noise=(0.0, 0.03),      # per-line gain noise; our choice (semgen scan-line offsets)
+    jitter=(0.0, 0.5),           # per-line horizontal jitter [px]; our choice
     drift=(0, 0.05),             # scan-line gain drift; our choice
+    drift_px=(0.0, 4.0),         # image drift over a frame [px]; our choice (semgen: 5–10 px, ×2 passes)
+    knee=(0.65, 0.8),            # soft-saturation knee; our choice (edges bright, not clipped)
     gain=(0.85, 1.15),           # contrast jitter; our choice
     offset=(-0.05, 0.05),        # brightness jitter; our choice
     charging=0.1,                # probability of charging streaks per image; our choice
@@ -83,9 +102,13 @@ def sample_imaging(rng:np.random.Generator, # random generator
     return Imaging(detector=det, azimuth=u("azimuth"), elevation=math.radians(u("elevation_deg")),
                    kappa=u("kappa_etd") if etd else u("kappa_inlens"), shadow=u("shadow_etd") if etd else 0.0,
                    n_sec=u("n_sec"), edge=u("edge_etd") if etd else u("edge_inlens"),
-                   edge_sigma_um=u("edge_sigma_um"), probe_sigma=u("probe_sigma"), substrate=u("substrate"),
-                   particle=u("particle"), texture=u("texture"), grain=u("grain"), dose=u("dose"),
-                   drift=u("drift"), gain=u("gain"), offset=u("offset"), charging=q["charging"])
+                   edge_sigma_um=u("edge_sigma_um"),
+                   probe_sigma=u("probe_sigma"), blur_nm=u("blur_nm"), substrate=u("substrate"),
+                   particle=u("particle"), texture=u("texture"), grain_nm=u("grain_nm"), relief=u("relief"),
+                   relief_nm=u("relief_nm"), dose=u("dose"), frames=int(rng.integers(*q["frames"])),
+                   bandwidth=u("bandwidth"), line_noise=u("line_noise"), jitter=u("jitter"), drift=u("drift"),
+                   drift_px=u("drift_px"), gain=u("gain"), offset=u("offset"), charging=q["charging"],
+                   knee=u("knee"))
 
 # %% ../../nbs/11_sem.ipynb #e67291d0
 @dataclass
@@ -130,7 +153,7 @@ def zbuffer(scene:Scene)->tuple:
 def se_yield(z:np.ndarray,           # height map [µm]
              pixel_size_um:float,    # pixel size [µm/px]
              n:float=1.0,            # exponent of 1/cosⁿθ
-             max_deg:float=85.0,     # clamp of the tilt angle [deg]
+             max_deg:float=75.0,     # clamp of the tilt angle [deg]
             )->tuple:                # (yield relative to flat, unit normal components (nu, nv, nz))
     "Secondary-electron yield δ/δ₀ = 1/cosⁿθ from the local surface tilt, and the surface normal."
     if z.ndim != 2: raise ValueError(f"height map must be 2-D, got shape {z.shape}")
@@ -143,9 +166,9 @@ def edge_term(z:np.ndarray,          # height map [µm]
               pixel_size_um:float,   # pixel size [µm/px]
               sigma_um:float,        # lateral interaction range [µm]
              )->np.ndarray:          # float32 in [-1, 1]
-    "Edge effect: height above the Gaussian-smoothed surrounding."
+    "Diffusion-limited edge effect: height above the Gaussian-smoothed surrounding, saturating at ±1."
     zs = ndi.gaussian_filter(z, max(sigma_um/pixel_size_um, 0.5), mode="nearest", truncate=3.0)
-    return np.tanh((z - zs)/(2*sigma_um)).astype(np.float32)
+    return np.tanh((z - zs)/(4*sigma_um)).astype(np.float32)
 
 # %% ../../nbs/11_sem.ipynb #178a87c9
 def shadow_map(z:np.ndarray,          # height map [µm]
@@ -219,7 +242,15 @@ def shade(z:np.ndarray,            # height map [µm]
     img = base*fac
     if im.shadow > 0:
         img *= 1 - im.shadow*shadow_map(z, px, im.azimuth, im.elevation, list(windows))
-    return img
+    return compress(img, im.knee)
+
+def compress(img:np.ndarray,   # intensity
+             knee:float=1.0,   # start of the compression [0-1]; 1 = hard clip only
+            )->np.ndarray:     # float32, < 1 above the knee
+    "Soft saturation of the detector: linear below `knee`, tanh-compressed towards 1 above it."
+    if knee >= 1: return img.astype(np.float32)
+    w = np.float32(1 - knee)
+    return np.where(img > knee, knee + w*np.tanh((img - knee)/w), img).astype(np.float32)
 
 # %% ../../nbs/11_sem.ipynb #7c947d0f
 def grain(shape:tuple,              # (rows, cols) [px]
@@ -228,7 +259,25 @@ def grain(shape:tuple,              # (rows, cols) [px]
          )->np.ndarray:             # float32, mean ≈ 0, standard deviation 1
     "Unit-variance substrate grain: white noise from `rng`, Gaussian-filtered to grain size σ."
     g = ndi.gaussian_filter(rng.standard_normal(shape, dtype=np.float32), sigma, mode="wrap", truncate=3.0)
-    return g/g.std()
+    return g/max(float(g.std()), 1e-6)
+
+def texture(shape:tuple,             # (rows, cols) [px]
+            im:Imaging,              # acquisition settings (grain, relief)
+            pixel_size_nm:float|None,# pixel size [nm/px]; None = grain in px as given by `im.grain`
+            rng:np.random.Generator, # the caller's generator
+           )->np.ndarray:            # float32 relative texture, mean ≈ 0
+    "Substrate texture: pixel-averaged coating grain plus coarse relief, both drawn from `rng`."
+    if pixel_size_nm is None or im.grain_nm <= 0: return np.float32(im.texture)*grain(shape, im.grain, rng)
+    sig = im.grain_nm/pixel_size_nm
+    amp = im.texture*min(1.0, sig/0.7)          # grains finer than a pixel average out instead of aliasing
+    g = np.float32(amp)*grain(shape, max(sig, 0.7), rng)
+    if im.relief > 0:                            # coarse relief: noise on a grid f px apart, filtered, zoomed
+        rp = im.relief_nm/pixel_size_nm
+        f = max(1, int(rp/2))
+        small = rng.standard_normal((-(-shape[0]//f) + 1, -(-shape[1]//f) + 1), dtype=np.float32)
+        small = ndi.gaussian_filter(small, rp/f, mode="wrap", truncate=3.0)*np.float32(2*math.sqrt(math.pi)*rp/f)
+        g += np.float32(im.relief)*ndi.zoom(small, f, order=1, grid_mode=True, mode="nearest")[:shape[0], :shape[1]]
+    return g
 
 # %% ../../nbs/11_sem.ipynb #a4f1ad2d
 def _charging(img, ids, rng):
@@ -244,22 +293,38 @@ def _charging(img, ids, rng):
         dec = np.exp(-np.arange(seg.stop - c)/(0.3*L)).astype(np.float32)
         img[r:r + n, seg] += np.float32(rng.uniform(*q["streak_amplitude"]))*dec
 
+def _shift_rows(img, shift):
+    "Shift each row horizontally by a sub-pixel amount (linear interpolation, edge values repeated)."
+    rows, cols = img.shape
+    i = np.floor(shift).astype(np.int64)
+    f = (shift - i).astype(np.float32)[:, None]
+    c = np.arange(cols)[None, :] + i[:, None]
+    r = np.arange(rows)[:, None]
+    return (1 - f)*img[r, np.clip(c, 0, cols - 1)] + f*img[r, np.clip(c + 1, 0, cols - 1)]
+
 def acquire(img:np.ndarray,             # noise-free intensity, float32
             im:Imaging,                 # acquisition settings
-            rng:np.random.Generator,    # random generator for grain, drift and noise
+            rng:np.random.Generator,    # random generator for texture, drift and noise
             ids:np.ndarray|None=None,   # instance map, for charging streaks on particles
+            pixel_size_nm:float|None=None, # pixel size [nm/px]; needed for texture sizes in nm
            )->np.ndarray:               # float32 image in [0, 1]
-    "Detector chain: grain texture, probe blur, charging, scan-line drift, contrast, shot noise."
+    "Detector chain: texture, probe blur, charging, drift and line jitter, line gain, shot noise, frame averaging."
     rows, cols = img.shape
-    if im.texture > 0: img = img*(1 + np.float32(im.texture)*grain(img.shape, im.grain, rng))
-    if im.probe_sigma > 0: img = ndi.gaussian_filter(img, im.probe_sigma, truncate=3.0)
+    if im.texture > 0: img = img*(1 + texture(img.shape, im, pixel_size_nm, rng))
+    sig = math.hypot(im.probe_sigma, im.blur_nm/pixel_size_nm if pixel_size_nm else 0.0)
+    if sig > 0: img = ndi.gaussian_filter(img, sig, truncate=3.0)
     if ids is not None and rng.random() < im.charging and (ids > 0).any(): _charging(img, ids, rng)
+    if im.drift_px > 0 or im.jitter > 0:
+        walk = np.cumsum(rng.standard_normal(rows))
+        shift = im.drift_px*(walk - walk.mean())/(np.abs(walk - walk.mean()).max() + 1e-9)
+        img = _shift_rows(img, shift + im.jitter*rng.standard_normal(rows))
     walk = np.cumsum(rng.standard_normal(rows))/math.sqrt(rows)
-    line = (im.gain*(1 + im.drift*ndi.gaussian_filter1d(walk, 5))).astype(np.float32)
-    lam = np.clip(img*line[:, None] + np.float32(im.offset), 0, None)*np.float32(im.dose)   # mean counts
+    line = im.gain*(1 + im.drift*ndi.gaussian_filter1d(walk, 5) + im.line_noise*rng.standard_normal(rows))
+    lam = np.clip(img*line.astype(np.float32)[:, None] + np.float32(im.offset), 0, None)*np.float32(im.dose*im.frames)
     # shot noise: Poisson counts in the normal approximation (N̄ ≥ 8 counts), 5× faster than rng.poisson
-    cnt = np.rint(lam + np.sqrt(lam)*rng.standard_normal(lam.shape, dtype=np.float32))
-    return np.clip(cnt/np.float32(im.dose), 0, 1)
+    noise = np.sqrt(lam)*rng.standard_normal(lam.shape, dtype=np.float32)
+    if im.bandwidth > 0: noise = ndi.gaussian_filter1d(noise, im.bandwidth, axis=1)*np.float32(1 + im.bandwidth)
+    return np.clip(np.rint(lam + noise)/np.float32(im.dose*im.frames), 0, 1)
 
 # %% ../../nbs/11_sem.ipynb #aaadebab
 def nice_bar(width_um:float)->float:
@@ -268,35 +333,48 @@ def nice_bar(width_um:float)->float:
     e = 10**math.floor(math.log10(t)) if t > 0 else 0.0
     return max(v*e for v in (1, 2, 5) if v*e <= t*1.5) if t > 0 else 0.0
 
+def _fit_font(d, text, width, size):
+    "The largest default font ≤ `size` whose rendering of `text` fits in `width` px."
+    from PIL import ImageFont
+    for sz in range(max(size, 6), 5, -1):
+        try: font = ImageFont.load_default(size=sz)
+        except TypeError: return ImageFont.load_default()
+        if d.textlength(text, font=font) <= width: return font
+    return font
+
+def _length_label(L_um:float)->str:
+    "A length with its unit: nm below 1 µm."
+    return f"{L_um:g} um" if L_um >= 1 else f"{L_um*1000:g} nm"
+
 def add_bars(img8:np.ndarray,         # uint8 image
              pixel_size_um:float,     # pixel size [µm/px]
              im:Imaging|None=None,    # settings to print in the data bar
              scale_bar:bool=True,     # draw a scale bar in the bottom-left corner
              data_bar:bool=False,     # append an FEI-style data bar below the image
             )->np.ndarray:            # uint8 image, taller by the data-bar height if `data_bar`
-    "Draw a scale bar and/or append a data bar (white text on black)."
-    from PIL import Image, ImageDraw, ImageFont
+    "Draw a scale bar and/or append a data bar (white on black) whose text lies fully inside the image."
+    from PIL import Image, ImageDraw
     px = pixel_size_um
     rows, cols = img8.shape
-    bh = max(14, rows//16) if data_bar else 0
+    bh = max(16, rows//14) if data_bar else 0
     pil = Image.new("L", (cols, rows + bh), 0)
     pil.paste(Image.fromarray(img8), (0, 0))
     d = ImageDraw.Draw(pil)
-    try: font = ImageFont.load_default(size=max(8, int(0.55*max(bh, rows//16))))
-    except TypeError: font = ImageFont.load_default()
     L = nice_bar(cols*px)
-    lab = f"{L:g} um" if L >= 1 else f"{L*1000:g} nm"
+    lab = _length_label(L)
+    lpx = int(round(L/px)) if L > 0 else 0
+    x0 = max(3, cols//40)
     if scale_bar and L > 0:
-        lpx = int(round(L/px))
-        y0 = rows + bh//2 - 2 if data_bar else rows - max(8, rows//20)
-        x0 = max(4, cols//40)
-        d.rectangle([x0, y0, x0 + lpx, y0 + max(2, rows//200)], fill=255)
-        d.text((x0 + lpx + 6, y0 - max(4, rows//60)), lab, fill=255, font=font)
+        y0 = rows + bh//2 if data_bar else rows - max(8, rows//20)
+        d.rectangle([x0, y0, x0 + lpx, y0 + max(1, rows//200)], fill=255)
+        font = _fit_font(d, lab, max(cols//4, 8), max(8, (bh or rows//16)//2))
+        d.text((x0, y0 - 2), lab, fill=255, font=font, anchor="lb")
     if data_bar:
-        det = (im.detector.upper() if im else "ETD")
-        txt = f"HV 5.00 kV | det {det} | HFW {cols*px:.2f} um"
-        x = max(cols - int(d.textlength(txt, font=font)) - 4, cols//2)
-        d.text((x, rows + 1), txt, fill=255, font=font)
+        det = (im.detector.upper() if im else "ETD").replace("INLENS", "TLD")
+        txt = f"HV 5.00 kV | {det} | HFW {_length_label(cols*px)} | {1000*px:.3g} nm/px"
+        left = x0 + (max(lpx, 8) + 4 if scale_bar else 0)
+        font = _fit_font(d, txt, cols - left - 4, int(0.6*bh))
+        d.text((cols - 3, rows + bh//2), txt, fill=255, font=font, anchor="rm")
     return np.asarray(pil)
 
 # %% ../../nbs/11_sem.ipynb #2991f5d2
@@ -351,7 +429,7 @@ def render_scene(scene:Scene,                       # what to render
     px = scene.pixel_size_um
     z, ids, wins = zbuffer(scene)
     img = shade(z, ids, px, scene.imaging, wins)
-    img = acquire(img, scene.imaging, rng, ids) if rng is not None else np.clip(img, 0, 1)
+    img = acquire(img, scene.imaging, rng, ids, scene.pixel_size_nm) if rng is not None else np.clip(img, 0, 1)
     img8 = (img*255 + 0.5).astype(np.uint8)
     if scene.scale_bar or scene.data_bar:
         img8 = add_bars(img8, px, scene.imaging, scene.scale_bar, scene.data_bar)
@@ -360,6 +438,12 @@ def render_scene(scene:Scene,                       # what to render
     return Rendered(img8, inst, z, ground_truth(scene, inst, img8.shape, min_area), scene.pixel_size_nm)
 
 # %% ../../nbs/11_sem.ipynb #6a2a9454
+SCENE_RANGES = dict(
+    standing_deg=(25, 70),     # pitch of steeply tilted / standing particles [deg]; our choice
+    touch=(0.5, 0.9),          # centre distance of aggregated particles / sum of half-lengths; our choice
+    debris_scale=(0.5, 2.0),   # debris size factor, the same for every image and class; our choice
+)
+
 def sample_scene(rng:np.random.Generator,  # random generator
                  shape:tuple=(1024, 1024), # field (rows, cols) [px]
                  pixel_size_nm:float=20.0, # pixel size [nm/px]
@@ -372,6 +456,8 @@ def sample_scene(rng:np.random.Generator,  # random generator
                  scale:float=1.0,          # particle size factor
                  scale_bar:bool=False, data_bar:bool=False,
                  tries:int=50,             # placement attempts per particle
+                 p_cluster:float=0.0,      # probability that a particle is placed touching an earlier one
+                 p_standing:float=0.0,     # probability that a particle is tilted steeply or standing on end
                 )->Scene:
     "Draw a random scene: particles with controlled overlap, debris, imaging settings."
     if pixel_size_nm <= 0: raise ValueError(f"pixel size must be positive, got {pixel_size_nm} nm/px")
@@ -383,14 +469,23 @@ def sample_scene(rng:np.random.Generator,  # random generator
     placed = []
     for _ in range(n_particles):
         p = sample_particle(rng, kinds[int(rng.integers(len(kinds)))], hand=hand, scale=scale)
+        if rng.random() < p_standing:
+            p = replace(p, tilt=math.radians(float(rng.uniform(*SCENE_RANGES["standing_deg"]))))
         R = 0.5*p.length
+        near = placed[int(rng.integers(len(placed)))] if placed and rng.random() < p_cluster else None
         for _ in range(tries):
             x, y = rng.uniform(min(R, W/2), max(W - R, W/2)), rng.uniform(min(R, H/2), max(H - R, H/2))
-            if all(math.hypot(x - q.x, y - q.y) >= (1 - max_overlap)*(R + 0.5*q.length) for q in placed):
+            if near is not None:                       # aggregate: touch the chosen neighbour
+                d, a = (R + 0.5*near.length)*rng.uniform(*SCENE_RANGES["touch"]), rng.uniform(0, 2*math.pi)
+                x, y = near.x + d*math.cos(a), near.y + d*math.sin(a)
+            others = [q for q in placed if q is not near]
+            far = (math.hypot(x - q.x, y - q.y) >= (1 - max_overlap)*(R + 0.5*q.length) for q in others)
+            ok = all(far)
+            if ok and 0 <= x <= W and 0 <= y <= H:
                 placed.append(replace(p, x=float(x), y=float(y)))
                 break
-    debris = [sample_particle(rng, "debris", x=float(rng.uniform(0, W)), y=float(rng.uniform(0, H)), scale=scale)
-              for _ in range(n_debris)]
+    debris = [sample_particle(rng, "debris", x=float(rng.uniform(0, W)), y=float(rng.uniform(0, H)),
+                              scale=scale*float(rng.uniform(*SCENE_RANGES["debris_scale"]))) for _ in range(n_debris)]
     return Scene(tuple(shape), pixel_size_nm, placed, debris, sample_imaging(rng, detector), scale_bar, data_bar)
 
 # %% ../../nbs/11_sem.ipynb #785c54ac
@@ -467,7 +562,7 @@ def scene_batch(rng:np.random.Generator,   # shard generator (from cached_datase
 BOWTIE_RANGES = dict(
     fov_um=(5.0, 9.0),         # field of view [µm]; our choice (one 2–6 µm bowtie fills a good part of it)
     centre=(-0.1, 0.1),        # bowtie offset from the field centre, fraction of the field; our choice
-    debris_scale=(1.0, 3.0),   # debris size factor, (1, 1) with a bowtie, (1, hi) without; our choice
+    debris_scale=(0.5, 2.0),   # debris size factor, the same range with and without a bowtie (no size shortcut)
 )
 
 def downsample(img:np.ndarray,   # 2-D image
@@ -504,9 +599,8 @@ def bowtie_images(rng:np.random.Generator,  # shard generator
                                 hand=hand or None)
             parts.append(p)
             out["label"][i], out["hand"][i], out["twist"][i], out["phi"][i] = 1, p.hand, p.twist, p.phi % (2*np.pi)
-        lo, hi = q["debris_scale"]
-        big = lo if parts else hi
-        debris = [sample_particle(r, "debris", x=r.uniform(0, fov), y=r.uniform(0, fov), scale=r.uniform(lo, big))
+        debris = [sample_particle(r, "debris", x=r.uniform(0, fov), y=r.uniform(0, fov),
+                                  scale=r.uniform(*q["debris_scale"]))
                   for _ in range(int(r.integers(0, max_debris + 1)))]
         rend = render_scene(Scene((render, render), 1000*fov/render, parts, debris, sample_imaging(r)), r)
         out["image"][i] = np.clip(downsample(rend.image, size) + 0.5, 0, 255).astype(np.uint8)
