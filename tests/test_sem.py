@@ -127,6 +127,13 @@ def test_data_bar_fits(shape, px):
     img = add_bars(np.zeros(shape, np.uint8), px/1000, Imaging(), scale_bar=True, data_bar=True)
     bar = img[shape[0]:]
     assert bar.shape[0] > 0 and bar.max() == 255 and bar[:, -1].max() < 128 and bar[:, 0].max() < 128
+    assert bar[0].max() < 128 and bar[-1].max() < 128           # nothing cut at the top or bottom either
+
+def test_units_use_micro_sign():
+    "Lengths print with a real µ (DejaVu Sans from matplotlib's own data folder, offline)."
+    from chiral_em.sim.sem import _length_label, _font_path
+    from pathlib import Path
+    assert _length_label(5) == "5 µm" and _length_label(0.2) == "200 nm" and Path(_font_path()).exists()
 
 def test_crowded_scene_same_bytes():
     "Aggregated and standing particles render deterministically; boxes contain masks."

@@ -333,18 +333,27 @@ def nice_bar(width_um:float)->float:
     e = 10**math.floor(math.log10(t)) if t > 0 else 0.0
     return max(v*e for v in (1, 2, 5) if v*e <= t*1.5) if t > 0 else 0.0
 
-def _fit_font(d, text, width, size):
-    "The largest default font ≤ `size` whose rendering of `text` fits in `width` px."
+@functools.lru_cache(maxsize=1)
+def _font_path()->str:
+    "DejaVu Sans, the TrueType font shipped inside matplotlib (offline; it has a real µ)."
+    import matplotlib
+    return str(Path(matplotlib.get_data_path())/"fonts"/"ttf"/"DejaVuSans.ttf")
+
+@functools.lru_cache(maxsize=256)
+def _font(size:int):
     from PIL import ImageFont
+    return ImageFont.truetype(_font_path(), size)
+
+def _fit_font(d, text, width, size):
+    "The largest DejaVu Sans font ≤ `size` px whose rendering of `text` fits in `width` px."
     for sz in range(max(size, 6), 5, -1):
-        try: font = ImageFont.load_default(size=sz)
-        except TypeError: return ImageFont.load_default()
+        font = _font(sz)
         if d.textlength(text, font=font) <= width: return font
     return font
 
 def _length_label(L_um:float)->str:
     "A length with its unit: nm below 1 µm."
-    return f"{L_um:g} um" if L_um >= 1 else f"{L_um*1000:g} nm"
+    return f"{L_um:g} µm" if L_um >= 1 else f"{L_um*1000:g} nm"
 
 def add_bars(img8:np.ndarray,         # uint8 image
              pixel_size_um:float,     # pixel size [µm/px]
