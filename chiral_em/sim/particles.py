@@ -24,19 +24,20 @@ class Particle:
     length:float = 3.0       # end-to-end length [µm]
     width:float = 1.2        # maximum full width [µm]
     thick:float = 0.4        # maximum full thickness [µm]
-    waist:float = 0.4        # bowtie waist width / max width
+    waist:float = 0.4        # bowtie: waist width / max width; bundle: radius at the waist / at the ends
     flare:float = 1.5        # bowtie flare exponent γ
-    twist:float = 0.6        # |end-to-end twist| [rad]; for bundles the total helical turn
+    twist:float = 0.6        # |end-to-end twist| [rad]; for bundles the total helical turn of the fibres
     twist_k:float = 3.0      # twist concentration at the waist (tanh steepness); 0 = uniform
-    n_plates:int = 30        # number of stacked platelets / discs / ribbons' lamellae
-    gap:float = 0.15         # groove between platelets, fraction of the platelet period
+    n_plates:int = 30        # number of stacked platelets / discs / a bundle's fibres
+    gap:float = 0.15         # groove between platelets or discs, fraction of their period
     jitter:tuple = ()        # per-platelet relative width jitter (length n_plates)
-    phases:tuple = ()        # bundles: angular positions of the ribbons [rad]
-    radius:float = 0.3       # bundles: distance of ribbon centres from the axis [µm]
+    phases:tuple = ()        # bundles: angular positions of the fibres at s = 0 [rad]
+    radius:float = 0.3       # unused by the current kinds (bundles set 0); the default stays because
+                             # `axis_height` sizes its sampling grid with it (chapter 01's bowtie bytes)
     wind:float = 0.0         # bowtie: helix angle of the platelets about the long axis [rad]; sense set by `hand`
     stria:float = 0.1        # bowtie: platelet period across the width, seen as striations [µm]
     stria_phase:float = 0.0  # bowtie: phase of the striations [rad]
-    stria_depth:float = 0.0  # bowtie: groove depth between platelets, fraction of the half-thickness [-]
+    stria_depth:float = 0.0  # bowtie: groove depth between platelets / half-thickness; pancake: disc-rim rounding [-]
     splay:float = 0.0        # bowtie: slope ds/dt of the splayed lobe ends [-]; sense set by `hand`
 
     @property
@@ -89,24 +90,26 @@ PARTICLE_RANGES = {
                    stria=(0.12, 0.3),      # platelet period across the width [µm]; our choice (nanoplatelets)
                    stria_depth=(0.3, 0.5),   # groove depth / half-thickness; our choice
                    splay=(0.35, 0.7)),     # slope of the lobe-end cut; our choice (splayed ends, paper 000 Fig. 1)
-    "bundle": dict(n_plates=(3, 9),        # ribbons; methods §7.3 (3–10)
-                   phase=(0, 2*math.pi),   # angular position of the first ribbon [rad]
+    "bundle": dict(n_plates=(8, 17),       # fibres (nanoplatelet strands) around the core; our choice, methods §7.3
+                                           # says 3–10 ribbons: more, thinner strands make the striations readable
+                   phase=(0, 2*math.pi),   # angular position of the first fibre [rad]
                    length=(1.5, 4),        # [µm]; our choice ("micrometer-scale", Jiang 2020)
-                   width=(0.15, 0.4),      # ribbon width [µm]; our choice
-                   thick=(0.05, 0.12),     # ribbon thickness [µm]; our choice
-                   radius=(0.15, 0.4),     # ribbon centres from the axis [µm]; our choice
-                   twist_deg=(90, 300),    # total helical turn [deg]; our choice
-                   phase_jitter=0.15),     # σ of the ribbon phases [rad]; our choice
-    "kayak": dict(n_plates=(15, 40),       # platelets; our choice
+                   radius=(0.2, 0.5),      # bundle radius at the ends [µm]; our choice
+                   waist=(0.5, 0.8),       # radius at the waist / at the ends (a sheaf); our choice
+                   twist_deg=(180, 400),   # total helical turn of the fibres end to end [deg]; our choice (strands
+                                           # slanted 20–45° to the axis, "twisted bundles", paper 000 Fig. 6a–d)
+                   phase_jitter=0.1),      # σ of the fibre phases [rad]; our choice
+    "kayak": dict(n_plates=(15, 40),       # platelets across the long axis; our choice (Au–S nanoplatelets)
                   width=(0.4, 1.0),        # [µm]; our choice
-                  length=(1.5, 4),         # [µm]; our choice
+                  length=(1.5, 4),         # [µm]; our choice (paper 000 Fig. 6e: elongated, pointed ends)
                   thick_ratio=(0.5, 0.8),  # thickness / width; our choice
                   gap=(0.05, 0.15),        # our choice
-                  jitter=0.04),            # σ of the platelet-width jitter; our choice
-    "pancake": dict(n_plates=(6, 26),      # discs; our choice
+                  jitter=0.02),            # σ of the platelet-width jitter; our choice
+    "pancake": dict(n_plates=(6, 26),      # discs; our choice ("pancake stack", paper 000 Fig. 6f)
                     radius=(0.5, 1.2),     # disc radius [µm]; our choice
                     plate=(0.08, 0.2),     # disc thickness [µm]; our choice
-                    gap=(0.1, 0.3),        # our choice
+                    gap=(0.1, 0.3),        # groove between discs, fraction of the period; our choice
+                    rim=(0.1, 0.3),        # rounding of each disc's rim, fraction of its radius; our choice
                     jitter=(0.03, 0.08)),  # σ of the disc-radius jitter; our choice
     "debris": dict(diameter=(0.05, 0.4),   # [µm]; our choice
                    elongation=(1, 2),      # length / diameter; our choice
@@ -131,8 +134,8 @@ def _bundle(rng, q, scale):
     n = int(rng.integers(*q["n_plates"]))
     ph0 = rng.uniform(*q["phase"])
     phases = ph0 + 2*math.pi*np.arange(n)/n
-    return dict(length=_u(rng, *q["length"])*scale, width=_u(rng, *q["width"])*scale,
-                thick=_u(rng, *q["thick"])*scale, radius=_u(rng, *q["radius"])*scale,
+    R = _u(rng, *q["radius"])*scale
+    return dict(length=_u(rng, *q["length"])*scale, width=2*R, thick=2*R, radius=0.0, waist=_u(rng, *q["waist"]),
                 twist=math.radians(_u(rng, *q["twist_deg"])), twist_k=0.0, n_plates=n,
                 phases=tuple((phases + rng.normal(0, q["phase_jitter"], n)).round(4)))
 
@@ -146,7 +149,8 @@ def _pancake(rng, q, scale):
     n = int(rng.integers(*q["n_plates"]))
     r = _u(rng, *q["radius"])*scale
     return dict(length=n*_u(rng, *q["plate"])*scale, width=2*r, thick=2*r, twist=0.0, n_plates=n,
-                gap=_u(rng, *q["gap"]), jitter=tuple(rng.normal(0, _u(rng, *q["jitter"]), n).round(4)))
+                gap=_u(rng, *q["gap"]), stria_depth=_u(rng, *q["rim"]),
+                jitter=tuple(rng.normal(0, _u(rng, *q["jitter"]), n).round(4)))
 
 def _debris(rng, q, scale):
     "A lumpy ellipsoid."
@@ -231,21 +235,25 @@ def section_top(p:Particle, s, t,
         a = 0.5*p.width*(p.waist + (1 - p.waist)*xc**p.flare)*jf*tip
         b = 0.5*p.thick*(0.6 + 0.4*xc)*(1 - p.stria_depth*_striae(p, s, t, xc, pixel_um))
         z = rect_top(t, a, b, _twist(p, s))
-    elif p.kind == "bundle":
-        taper = np.sqrt(np.clip(1 - xc**2, 0, 1))
-        a, b, r = 0.5*p.width*(0.4 + 0.6*taper), 0.5*p.thick, p.radius*(0.25 + 0.75*taper)
-        z = np.full(np.shape(s), -np.inf)
+    elif p.kind == "bundle":                          # fibres on helices around a core; the sheaf splays
+        r = 0.5*p.width*(p.waist + (1 - p.waist)*xc**2)*np.sqrt(np.clip(1 - xc**8, 0, 1))
+        sn = math.sin(math.pi/max(len(p.phases), 2))
+        rc, a = r*(1 - sn), 1.1*r*sn                  # fibre centres at rc; neighbouring fibres just overlap
+        z = ellipse_top(t, rc, rc, 0*s)               # the core fills the gaps between fibres
         for th in p.phases:
-            ang = th + p.hand*p.twist*s/p.length + p.roll
-            tc, zc = r*np.cos(ang), r*np.sin(ang)
-            z = np.maximum(z, zc + rect_top(t - tc, a, b, ang + np.pi/2))  # ribbon plane tangent to the helix
-    elif p.kind in ("kayak", "pancake"):
+            ang = th + p.hand*p.twist*s/p.length + p.roll  # right-hand screw about +s for h = +1
+            z = np.maximum(z, rc*np.sin(ang) + ellipse_top(t - rc*np.cos(ang), a, a, 0*s))
+    elif p.kind == "kayak":                           # pointed boat: width ∝ 1 − x², rounded deck
         groove, jf = _plates(p, s)
-        shape = (1 - xc**2)**0.7 if p.kind == "kayak" else np.sqrt(np.clip(1 - xc**16, 0, 1))
-        dip = 0.96 if p.kind == "kayak" else 0.88
-        a = 0.5*p.width*shape*jf*np.where(groove, np.float32(dip), np.float32(1))
-        b = 0.5*p.thick*shape*jf*np.where(groove, np.float32(dip), np.float32(1))
-        z = ellipse_top(t, a, b, p.roll + 0*s)
+        shape = (1 - xc**2)*np.where(groove, np.float32(0.96), np.float32(1))*jf
+        z = ellipse_top(t, 0.5*p.width*shape, 0.5*p.thick*shape**0.6, p.roll + 0*s)
+    elif p.kind == "pancake":                         # coaxial discs with rounded rims and grooves between them
+        groove, jf = _plates(p, s)
+        f = np.clip(s/p.length + 0.5, 0, 1)*p.n_plates
+        u = np.clip((f - np.floor(f) - p.gap)/(1 - p.gap), 0, 1)          # position across one disc, 0..1
+        rim = np.where(groove, np.float32(0.9*(1 - p.stria_depth)), 1 - p.stria_depth*np.abs(2*u - 1)**4)
+        r = 0.5*p.width*np.sqrt(np.clip(1 - xc**16, 0, 1))*jf*rim
+        z = ellipse_top(t, r, r, 0*s)
     else:
         shape = np.sqrt(np.clip(1 - xc**2, 0, 1))
         z = ellipse_top(t, 0.5*p.width*shape, 0.5*p.thick*shape, p.roll + 0*s)

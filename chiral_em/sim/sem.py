@@ -51,7 +51,8 @@ class Imaging:
 __all__ = ['IMAGING_RANGES', 'CLASSES', 'SCENE_RANGES', 'OBJ_COLS', 'BOWTIE_RANGES', 'Imaging', 'sample_imaging', 'Scene',
            'zbuffer', 'se_yield', 'edge_term', 'shadow_map', 'surface_factor', 'shade', 'compress', 'grain', 'texture',
            'acquire', 'nice_bar', 'add_bars', 'class_id', 'ground_truth', 'yolo_lines', 'Rendered', 'render_scene',
-           'sample_scene', 'write_scene', 'twist_handedness', 'scene_batch', 'downsample', 'bowtie_images']
+           'sample_scene', 'write_scene', 'twist_handedness', 'striation_handedness', 'scene_batch', 'downsample',
+           'bowtie_images']
 
 # %% ../../nbs/11_sem.ipynb #46ea5c67
 IMAGING_RANGES = dict(      # uniform (lo, hi); integer ranges are NumPy's half-open [lo, hi)
@@ -537,6 +538,28 @@ def twist_handedness(z:np.ndarray,            # height map [µm]
     top = np.hypot(dzdu, dzdv) < 1               # top faces only; steep side faces show the opposite slope
     val = float(np.sum((s*dzdt)[top]))
     return int(np.sign(val))
+
+# %% ../../nbs/11_sem.ipynb #38144f7f
+def striation_handedness(z:np.ndarray,            # height map [µm]
+                         mask:np.ndarray,         # boolean mask of one particle
+                         pixel_size_um:float=1.0, # pixel size [µm/px]
+                        )->int:                   # +1 right-handed (Z), -1 left-handed (S), 0 undecidable
+    "Handedness from the slant of surface striations against the long axis: sign Σ ∂z/∂s·∂z/∂t over the top."
+    if z.shape != mask.shape: raise ValueError(f"z {z.shape} and mask {mask.shape} differ in shape")
+    m = ndi.binary_erosion(mask, iterations=2)
+    if m.sum() < 10: return 0
+    rr, cc = np.nonzero(m)
+    u, v = cc - cc.mean(), -(rr - rr.mean())
+    e1 = np.linalg.eigh(np.cov(np.stack([u, v])))[1][:, 1]
+    e2 = np.array([-e1[1], e1[0]])
+    gy, gx = np.gradient(z, pixel_size_um)
+    dzdu, dzdv = gx[m], -gy[m]
+    dzds, dzdt = dzdu*e1[0] + dzdv*e1[1], dzdu*e2[0] + dzdv*e2[1]
+    top = np.hypot(dzdu, dzdv) < 1
+    # a fibre on a right-hand helix (h = +1) crosses the top along dt/ds = −h·r_c·τ; a groove pattern g(t − s·dt/ds)
+    # has ∂z/∂s = −(dt/ds)·∂z/∂t, so Σ ∂z/∂s·∂z/∂t has the sign of h (the smooth body's terms cancel by symmetry)
+    return int(np.sign(float(np.sum((dzds*dzdt)[top]))))
+
 
 # %% ../../nbs/11_sem.ipynb #5c5a4cee
 OBJ_COLS = ("cls", "hand", "x0", "y0", "x1", "y1", "area")   # columns of the padded object table
