@@ -11,7 +11,15 @@ def _render(seed):
     rng = np.random.default_rng(seed)
     return render_scene(sample_scene(rng, (1024, 1024), 20.0, 6, KINDS, n_debris=10), rng).image.mean()
 
+def cpu_per_scene(n=16):
+    "Single-process CPU time per scene [s] (time.process_time: unaffected by other jobs' share of the cores)."
+    _render(10_000)
+    t = time.process_time()
+    for s in range(n): _render(s)
+    return (time.process_time() - t)/n
+
 def main(n=64):
+    cpu = cpu_per_scene()
     tmp = tempfile.mkdtemp()
     try:
         t = time.perf_counter()
@@ -30,7 +38,7 @@ def main(n=64):
     load1 = os.getloadavg()
     out = dict(scenes=n, field_px=1024, particles=6, debris=10, generate_and_cache_1proc_scenes_per_s=round(cached, 2),
                reload_from_cache_scenes_per_s=round(reload, 1), render_2proc_scenes_per_s=round(two, 2),
-               target_scenes_per_s=5, load_avg_1min_before_after=[round(load0[0], 2), round(load1[0], 2)],
+               cpu_s_per_scene=round(cpu, 4), extrapolated_2core_scenes_per_s=round(2/cpu, 2), target_scenes_per_s=5, load_avg_1min_before_after=[round(load0[0], 2), round(load1[0], 2)],
                cpus=os.cpu_count(), versions=versions())
     path = write_json(project_root()/"results"/"bench"/"sem.json", out)
     print(out, "->", path)

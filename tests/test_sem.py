@@ -194,3 +194,16 @@ def test_achiral_outline_matches_mirror_after_best_rotation(kind):
         best = max(((ndi.rotate(zm, a, reshape=False, order=1) > 0.5*z[m].min()) & m).sum()
                    / ((ndi.rotate(zm, a, reshape=False, order=1) > 0.5*z[m].min()) | m).sum() for a in np.arange(0, 360, 1.0))
         assert best > 0.9, (kind, seed, best)
+
+def test_charging_glow_builds_up_and_is_off_for_chapter_01():
+    "The glow brightens a charging object more late in the scan than early, spills around it, and draws nothing when off."
+    import inspect
+    import chiral_em.sim.sem as sem
+    ids = np.zeros((120, 160), np.int32); ids[40:70, 50:90] = 1
+    adds = [sem.charging_glow(np.full(ids.shape, 0.3, np.float32), ids, np.random.default_rng(s)) for s in range(20)]
+    add = next(a for a in adds if a.max() > 0)
+    assert add[65, 70] > add[42, 70] > 0 and add[80, 70] > 0
+    a = sem.acquire(np.full(ids.shape, 0.3, np.float32), sem.Imaging(), np.random.default_rng(1), ids, 20.0)
+    b = sem.acquire(np.full(ids.shape, 0.3, np.float32), sem.Imaging(glow=1.0), np.random.default_rng(1), ids, 20.0)
+    assert a.mean() < b.mean()
+    assert "glow=0.0" in inspect.getsource(sem.bowtie_images) and sem.sample_imaging(np.random.default_rng(0)).glow > 0

@@ -239,10 +239,11 @@ def section_top(p:Particle, s, t,
         r = 0.5*p.width*(p.waist + (1 - p.waist)*xc**2)*np.sqrt(np.clip(1 - xc**8, 0, 1))
         sn = math.sin(math.pi/max(len(p.phases), 2))
         rc, a = r*(1 - sn), 1.1*r*sn                  # fibre centres at rc; neighbouring fibres just overlap
-        z = ellipse_top(t, rc, rc, 0*s)               # the core fills the gaps between fibres
+        circle = lambda d, R: np.sqrt(np.maximum(R*R - d*d, 0)) - np.where(np.abs(d) <= R, 0, np.inf)
+        z = circle(t, rc)                             # the core fills the gaps between fibres
         for th in p.phases:
             ang = th + p.hand*p.twist*s/p.length + p.roll  # right-hand screw about +s for h = +1
-            z = np.maximum(z, rc*np.sin(ang) + ellipse_top(t - rc*np.cos(ang), a, a, 0*s))
+            z = np.maximum(z, rc*np.sin(ang) + circle(t - rc*np.cos(ang), a))
     elif p.kind == "kayak":                           # pointed boat: width ∝ 1 − x², rounded deck
         groove, jf = _plates(p, s)
         shape = (1 - xc**2)*np.where(groove, np.float32(0.96), np.float32(1))*jf

@@ -41,6 +41,7 @@ class Imaging:
     gain:float = 1.0           # contrast factor [-]
     offset:float = 0.0         # brightness offset [0-1]
     charging:float = 0.0       # probability of charging streaks in this image [-]
+    glow:float = 0.0           # probability of charging glow (halo building up along the scan) in this image [-]
     knee:float = 1.0           # brightness above which the detector compresses (soft saturation) [0-1]
 
     def mirrored(self)->Imaging:
@@ -50,9 +51,9 @@ class Imaging:
 # %% auto #0
 __all__ = ['IMAGING_RANGES', 'CLASSES', 'SCENE_RANGES', 'OBJ_COLS', 'BOWTIE_RANGES', 'Imaging', 'sample_imaging', 'Scene',
            'zbuffer', 'se_yield', 'edge_term', 'shadow_map', 'surface_factor', 'shade', 'compress', 'grain', 'texture',
-           'acquire', 'nice_bar', 'add_bars', 'class_id', 'ground_truth', 'yolo_lines', 'Rendered', 'render_scene',
-           'sample_scene', 'write_scene', 'twist_handedness', 'striation_handedness', 'scene_batch', 'downsample',
-           'bowtie_images']
+           'charging_glow', 'acquire', 'nice_bar', 'add_bars', 'class_id', 'ground_truth', 'yolo_lines', 'Rendered',
+           'render_scene', 'sample_scene', 'write_scene', 'twist_handedness', 'striation_handedness', 'scene_batch',
+           'downsample', 'bowtie_images']
 
 # %% ../../nbs/11_sem.ipynb #46ea5c67
 IMAGING_RANGES = dict(      # uniform (lo, hi); integer ranges are NumPy's half-open [lo, hi)
@@ -89,6 +90,12 @@ IMAGING_RANGES = dict(      # uniform (lo, hi); integer ranges are NumPy's half-
     streak_rows=(1, 4),          # rows per streak [px]; our choice
     streak_length_px=(20, 200),  # streak length [px]; our choice
     streak_amplitude=(0.2, 0.6), # added brightness at the streak's start; our choice
+    glow=0.15,                   # probability of a charging glow per image; our choice (off in `bowtie_images`)
+    glow_objects=(0.2, 0.7),     # fraction of particles/debris that charge (insulating, poorly coated); our choice
+    glow_amplitude=(0.2, 0.7),   # added brightness of a fully charged object; our choice
+    glow_build=(0.2, 0.8),       # rows to full charge / object height (charge builds along the slow scan); our choice
+    glow_halo=(0.2, 0.6),        # halo σ / object size (field of the charge deflects SEs nearby); our choice
+    glow_tail_px=(5, 60),        # decay length of the bright tail after the object along the line [px]; our choice
 )
 
 def sample_imaging(rng:np.random.Generator, # random generator
@@ -109,7 +116,7 @@ def sample_imaging(rng:np.random.Generator, # random generator
                    relief_nm=u("relief_nm"), dose=u("dose"), frames=int(rng.integers(*q["frames"])),
                    bandwidth=u("bandwidth"), line_noise=u("line_noise"), jitter=u("jitter"), drift=u("drift"),
                    drift_px=u("drift_px"), gain=u("gain"), offset=u("offset"), charging=q["charging"],
-                   knee=u("knee"))
+                   knee=u("knee"), glow=q["glow"])
 
 # %% ../../nbs/11_sem.ipynb #e67291d0
 @dataclass
@@ -294,14 +301,44 @@ def _charging(img, ids, rng):
         dec = np.exp(-np.arange(seg.stop - c)/(0.3*L)).astype(np.float32)
         img[r:r + n, seg] += np.float32(rng.uniform(*q["streak_amplitude"]))*dec
 
+def charging_glow(img:np.ndarray,          # intensity, float32 (changed in place)
+                  ids:np.ndarray,          # instance map (particles and debris > 0)
+                  rng:np.random.Generator, # the caller's generator
+                 )->np.ndarray:            # the added glow, float32
+    """Charging of insulating objects: charge builds up row by row as the slow scan crosses an object, so the object
+    brightens from its first scanned row on; the charge's field throws extra SEs into a halo around it and a bright
+    tail after it along each scan line. Each object charges with probability `glow_objects` (drawn per image)."""
+    q = IMAGING_RANGES
+    add = np.zeros(img.shape, np.float32)
+    frac = float(rng.uniform(*q["glow_objects"]))
+    for k, sl in enumerate(ndi.find_objects(ids), 1):
+        if sl is None or rng.random() >= frac: continue
+        h, w = sl[0].stop - sl[0].start, sl[1].stop - sl[1].start
+        amp, build = np.float32(rng.uniform(*q["glow_amplitude"])), max(1.0, rng.uniform(*q["glow_build"])*h)
+        sig, tail = rng.uniform(*q["glow_halo"])*0.5*(h + w), rng.uniform(*q["glow_tail_px"])
+        m = int(3*sig + tail) + 2
+        rs = slice(max(sl[0].start - m, 0), min(sl[0].stop + m, img.shape[0]))
+        cs = slice(max(sl[1].start - m, 0), min(sl[1].stop + m, img.shape[1]))
+        rows = np.arange(rs.start, rs.stop, dtype=np.float32)[:, None]
+        charge = (ids[rs, cs] == k)*(1 - np.exp(-np.clip(rows - sl[0].start, 0, None)/np.float32(build)))
+        halo = ndi.gaussian_filter(charge.astype(np.float32), sig, mode="constant", truncate=3.0)
+        line = charge.astype(np.float32)                          # tail: running max, decaying along the line
+        dec = np.float32(math.exp(-1/tail))
+        for j in range(1, line.shape[1]): np.maximum(line[:, j], line[:, j - 1]*dec, out=line[:, j])
+        g = amp*(0.6*charge + 0.8*halo/max(float(halo.max()), 1e-6)*charge.max() + 0.4*line)
+        np.maximum(add[rs, cs], g.astype(np.float32), out=add[rs, cs])
+    img += add
+    return add
+
 def _shift_rows(img, shift):
     "Shift each row horizontally by a sub-pixel amount (linear interpolation, edge values repeated)."
     rows, cols = img.shape
     i = np.floor(shift).astype(np.int64)
     f = (shift - i).astype(np.float32)[:, None]
     c = np.arange(cols)[None, :] + i[:, None]
-    r = np.arange(rows)[:, None]
-    return (1 - f)*img[r, np.clip(c, 0, cols - 1)] + f*img[r, np.clip(c + 1, 0, cols - 1)]
+    a = np.take_along_axis(img, np.clip(c, 0, cols - 1), 1)        # = img[r, clip(c)], without the row index array
+    b = np.take_along_axis(img, np.clip(c + 1, 0, cols - 1), 1)
+    return (1 - f)*a + f*b
 
 def acquire(img:np.ndarray,             # noise-free intensity, float32
             im:Imaging,                 # acquisition settings
@@ -309,12 +346,14 @@ def acquire(img:np.ndarray,             # noise-free intensity, float32
             ids:np.ndarray|None=None,   # instance map, for charging streaks on particles
             pixel_size_nm:float|None=None, # pixel size [nm/px]; needed for texture sizes in nm
            )->np.ndarray:               # float32 image in [0, 1]
-    "Detector chain: texture, probe blur, charging, drift and line jitter, line gain, shot noise, frame averaging."
+    "Detector chain: texture, probe blur, charging streaks and glow, drift and line jitter, line gain, shot noise, frames."
     rows, cols = img.shape
     if im.texture > 0: img = img*(1 + texture(img.shape, im, pixel_size_nm, rng))
     sig = math.hypot(im.probe_sigma, im.blur_nm/pixel_size_nm if pixel_size_nm else 0.0)
     if sig > 0: img = ndi.gaussian_filter(img, sig, truncate=3.0)
     if ids is not None and rng.random() < im.charging and (ids > 0).any(): _charging(img, ids, rng)
+    if ids is not None and im.glow > 0 and rng.random() < im.glow and (ids > 0).any():   # draws only when enabled
+        img = img.copy(); charging_glow(img, ids, rng)
     if im.drift_px > 0 or im.jitter > 0:
         walk = np.cumsum(rng.standard_normal(rows))
         shift = im.drift_px*(walk - walk.mean())/(np.abs(walk - walk.mean()).max() + 1e-9)
@@ -634,6 +673,7 @@ def bowtie_images(rng:np.random.Generator,  # shard generator
         debris = [sample_particle(r, "debris", x=r.uniform(0, fov), y=r.uniform(0, fov),
                                   scale=r.uniform(*q["debris_scale"]))
                   for _ in range(int(r.integers(0, max_debris + 1)))]
-        rend = render_scene(Scene((render, render), 1000*fov/render, parts, debris, sample_imaging(r)), r)
+        im = replace(sample_imaging(r), glow=0.0)   # chapter 01's images keep the image formation they were made with
+        rend = render_scene(Scene((render, render), 1000*fov/render, parts, debris, im), r)
         out["image"][i] = np.clip(downsample(rend.image, size) + 0.5, 0, 255).astype(np.uint8)
     return out
