@@ -46,3 +46,17 @@ def test_generate_is_seeded():
     x, y = make_batch(a, 0, np.random.default_rng(0), ["mask", "colmap_stem"], "stem")
     assert x.shape == (1, 1, 48, 48) and y.shape == (1, 2, 48, 48)
     with pytest.raises(ValueError, match="mode"): make_batch(a, 0, np.random.default_rng(0), mode="sem")
+
+
+def test_exit_wave_same_bytes_in_every_process():
+    "Same structure → same exit-wave bytes in separate processes (FFTW plans chosen without timing), config restored."
+    import subprocess, sys
+    code = ("import hashlib, numpy as np, abtem\n"
+            "from chiral_em.sim.hrtem import draw_spec, build_scene, exit_wave\n"
+            "scene, _, _ = build_scene(draw_spec(np.random.default_rng(3), out_px=64))\n"
+            "w = exit_wave(scene, 200e3, 0.1)\n"
+            "assert abtem.config.get('fftw.planning_effort') == 'FFTW_MEASURE'\n"
+            "print(hashlib.sha1(w.tobytes()).hexdigest())\n")
+    out = [subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+           for _ in range(2)]
+    assert out[0] == out[1] and len(out[0]) == 40, out
