@@ -183,7 +183,8 @@ def rect_top(t, a, b, psi):
     psi = (psi + np.pi/2) % np.pi - np.pi/2                    # a rectangle is invariant under psi -> psi + pi
     c, s = np.cos(psi), np.sin(psi)
     with np.errstate(divide="ignore", invalid="ignore"):
-        sg = np.where(s >= 0, 1.0, -1.0); sa = np.where(np.abs(s) < 1e-9, 1e-9*sg, s)
+        sg = np.where(s >= 0, 1.0, -1.0)
+        sa = np.where(np.abs(s) < 1e-9, 1e-9*sg, s)
         up_u, lo_u = (sg*a - t*c)/sa, (-sg*a - t*c)/sa            # |t c + z s| <= a
         up_w, lo_w = (t*s + b)/c, (t*s - b)/c                      # |z c - t s| <= b, c > 0
     top, bot = np.minimum(up_u, up_w), np.maximum(lo_u, lo_w)

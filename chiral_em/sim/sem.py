@@ -9,7 +9,8 @@ from dataclasses import dataclass, field, replace, asdict
 from pathlib import Path
 import numpy as np
 from scipy import ndimage as ndi
-from .particles import KINDS, CHIRAL, Particle, sample_particle, mirror_particle, rotate_particle, height_patch
+from .particles import (
+    KINDS, CHIRAL, Particle, sample_particle, mirror_particle, rotate_particle, height_patch)
 
 @dataclass(frozen=True)
 class Imaging:
@@ -346,14 +347,15 @@ def acquire(img:np.ndarray,             # noise-free intensity, float32
             ids:np.ndarray|None=None,   # instance map, for charging streaks on particles
             pixel_size_nm:float|None=None, # pixel size [nm/px]; needed for texture sizes in nm
            )->np.ndarray:               # float32 image in [0, 1]
-    "Detector chain: texture, probe blur, charging streaks and glow, drift and line jitter, line gain, shot noise, frames."
+    "Detector chain: texture, probe blur, charging streaks/glow, drift, line jitter, line gain, shot noise, frames."
     rows, cols = img.shape
     if im.texture > 0: img = img*(1 + texture(img.shape, im, pixel_size_nm, rng))
     sig = math.hypot(im.probe_sigma, im.blur_nm/pixel_size_nm if pixel_size_nm else 0.0)
     if sig > 0: img = ndi.gaussian_filter(img, sig, truncate=3.0)
     if ids is not None and rng.random() < im.charging and (ids > 0).any(): _charging(img, ids, rng)
     if ids is not None and im.glow > 0 and rng.random() < im.glow and (ids > 0).any():   # draws only when enabled
-        img = img.copy(); charging_glow(img, ids, rng)
+        img = img.copy()
+        charging_glow(img, ids, rng)
     if im.drift_px > 0 or im.jitter > 0:
         walk = np.cumsum(rng.standard_normal(rows))
         shift = im.drift_px*(walk - walk.mean())/(np.abs(walk - walk.mean()).max() + 1e-9)
