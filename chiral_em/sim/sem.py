@@ -53,8 +53,8 @@ class Imaging:
 __all__ = ['IMAGING_RANGES', 'CLASSES', 'SCENE_RANGES', 'OBJ_COLS', 'BOWTIE_RANGES', 'Imaging', 'sample_imaging', 'Scene',
            'zbuffer', 'se_yield', 'edge_term', 'shadow_map', 'surface_factor', 'shade', 'compress', 'grain', 'texture',
            'charging_glow', 'acquire', 'nice_bar', 'add_bars', 'class_id', 'ground_truth', 'yolo_lines', 'Rendered',
-           'render_scene', 'sample_scene', 'write_scene', 'twist_handedness', 'striation_handedness', 'scene_batch',
-           'downsample', 'bowtie_images']
+           'render_scene', 'sample_scene', 'write_scene', 'axis_gradients', 'twist_handedness', 'striation_handedness',
+           'scene_batch', 'downsample', 'bowtie_images']
 
 # %% ../../nbs/11_sem.ipynb #46ea5c67
 IMAGING_RANGES = dict(      # uniform (lo, hi); integer ranges are NumPy's half-open [lo, hi)
@@ -559,26 +559,34 @@ def write_scene(stem:str|Path,   # output path without suffix
     return paths
 
 # %% ../../nbs/11_sem.ipynb #c02323b5
+def axis_gradients(z:np.ndarray,            # height map [µm]
+                   mask:np.ndarray,         # boolean mask of one particle
+                   pixel_size_um:float=1.0, # pixel size [µm/px]
+                  )->tuple|None:            # (s, ∂z/∂s, ∂z/∂t, top) on the eroded mask; None: < 10 px
+    "Surface slopes in the particle's right-handed (s along the principal axis, t across) frame."
+    if z.shape != mask.shape: raise ValueError(f"z {z.shape} and mask {mask.shape} differ in shape")
+    m = ndi.binary_erosion(mask, iterations=2)
+    if m.sum() < 10: return None
+    rr, cc = np.nonzero(m)
+    u, v = cc - cc.mean(), -(rr - rr.mean())
+    e1 = np.linalg.eigh(np.cov(np.stack([u, v])))[1][:, 1]
+    e2 = np.array([-e1[1], e1[0]])                    # right-handed (s, t) frame
+    gy, gx = np.gradient(z, pixel_size_um)
+    dzdu, dzdv = gx[m], -gy[m]
+    s = u*e1[0] + v*e1[1]
+    dzds, dzdt = dzdu*e1[0] + dzdv*e1[1], dzdu*e2[0] + dzdv*e2[1]
+    top = np.hypot(dzdu, dzdv) < 1               # top faces only; steep side faces show the opposite slope
+    return s, dzds, dzdt, top
+
 def twist_handedness(z:np.ndarray,            # height map [µm]
                      mask:np.ndarray,         # boolean mask of one particle
                      pixel_size_um:float=1.0, # pixel size [µm/px]
                     )->int:                   # +1 right-handed, -1 left-handed, 0 undecidable
     "Handedness of a twisted particle from its height map: sign of Σ s·∂z/∂t along the principal axis."
-    if z.shape != mask.shape: raise ValueError(f"z {z.shape} and mask {mask.shape} differ in shape")
-    m = ndi.binary_erosion(mask, iterations=2)
-    if m.sum() < 10: return 0
-    rr, cc = np.nonzero(m)
-    u, v = cc - cc.mean(), -(rr - rr.mean())
-    w, vec = np.linalg.eigh(np.cov(np.stack([u, v])))
-    e1 = vec[:, 1]
-    e2 = np.array([-e1[1], e1[0]])                    # right-handed (s, t) frame
-    gy, gx = np.gradient(z, pixel_size_um)
-    dzdu, dzdv = gx[m], -gy[m]
-    s = u*e1[0] + v*e1[1]
-    dzdt = dzdu*e2[0] + dzdv*e2[1]
-    top = np.hypot(dzdu, dzdv) < 1               # top faces only; steep side faces show the opposite slope
-    val = float(np.sum((s*dzdt)[top]))
-    return int(np.sign(val))
+    g = axis_gradients(z, mask, pixel_size_um)
+    if g is None: return 0
+    s, dzds, dzdt, top = g
+    return int(np.sign(float(np.sum((s*dzdt)[top]))))
 
 # %% ../../nbs/11_sem.ipynb #38144f7f
 def striation_handedness(z:np.ndarray,            # height map [µm]
@@ -586,17 +594,9 @@ def striation_handedness(z:np.ndarray,            # height map [µm]
                          pixel_size_um:float=1.0, # pixel size [µm/px]
                         )->int:                   # +1 right-handed (Z), -1 left-handed (S), 0 undecidable
     "Handedness from the slant of surface striations against the long axis: sign Σ ∂z/∂s·∂z/∂t over the top."
-    if z.shape != mask.shape: raise ValueError(f"z {z.shape} and mask {mask.shape} differ in shape")
-    m = ndi.binary_erosion(mask, iterations=2)
-    if m.sum() < 10: return 0
-    rr, cc = np.nonzero(m)
-    u, v = cc - cc.mean(), -(rr - rr.mean())
-    e1 = np.linalg.eigh(np.cov(np.stack([u, v])))[1][:, 1]
-    e2 = np.array([-e1[1], e1[0]])
-    gy, gx = np.gradient(z, pixel_size_um)
-    dzdu, dzdv = gx[m], -gy[m]
-    dzds, dzdt = dzdu*e1[0] + dzdv*e1[1], dzdu*e2[0] + dzdv*e2[1]
-    top = np.hypot(dzdu, dzdv) < 1
+    g = axis_gradients(z, mask, pixel_size_um)
+    if g is None: return 0
+    s, dzds, dzdt, top = g
     # a fibre on a right-hand helix (h = +1) crosses the top along dt/ds = −h·r_c·τ; a groove pattern g(t − s·dt/ds)
     # has ∂z/∂s = −(dt/ds)·∂z/∂t, so Σ ∂z/∂s·∂z/∂t has the sign of h (the smooth body's terms cancel by symmetry)
     return int(np.sign(float(np.sum((dzds*dzdt)[top]))))
