@@ -38,7 +38,7 @@ setuptools.setup(
                 + ['Programming Language :: Python :: ' + o for o in py_versions[py_versions.index(min_python):]],
     url=cfg['git_url'],
     packages=setuptools.find_packages(include=['chiral_em', 'chiral_em.*']),  # chiral_em, chiral_em.sim
-    package_data={'chiral_em': ['*.toml', 'weights/*.pt']},  # weights/ is data, not a package (no __init__.py)
+    package_data={'chiral_em': ['*.toml', 'weights/*.pt', 'weights/*.onnx', 'weights/*.json']},  # weights/ is data, not a package (no __init__.py)
     install_requires=requirements,
     extras_require={'dev': dev_requirements},
     python_requires='>=' + min_python,

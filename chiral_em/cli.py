@@ -134,6 +134,10 @@ COMMANDS = {
                    "segment nanocrystals in TEM images, measure shape (p, d, L_ratio), cluster [ch. 04]"),
     "embed":      ("chiral_em.embed:main", "embed SEM images and label each bowtie / none [ch. 01]"),
     "segment":    ("chiral_em.segment:main", "segment nanoparticles or atomic columns in HRTEM/STEM images [ch. 05]"),
+    "synth":      ("chiral_em.sim.compose:main",
+                   "compose a YOLO training set from micrographs with particle masks: cut out, fill, mirror [ch. 02]"),
+    "detect":     ("chiral_em.detect:main",
+                   "detect right-/left-handed particles in SEM images; YOLO labels, CSV, overlays, ee ± CI [ch. 02]"),
 }
 
 def available_commands()->dict:

@@ -14,7 +14,7 @@ from .emio import angstrom_to_nm, nm_to_angstrom
 
 # %% auto #0
 __all__ = ['FORMAT', 'REQUIRED_META', 'MAX_SHIP_MB', 'ModelFileError', 'arch_name', 'save_model', 'load_model', 'weights_dir',
-           'packaged_models', 'find_model', 'ship_model']
+           'packaged_models', 'find_model', 'ship_model', 'ship_file']
 
 # %% ../nbs/00c_models.ipynb #b469920f
 FORMAT = 1
@@ -104,11 +104,12 @@ def packaged_models()->dict:
     "`{name: path}` of the model files shipped in the package."
     return {p.stem: p for p in sorted(weights_dir().glob("*.pt"))}
 
-def find_model(name:str, # e.g. "shape_mask_cnn"
+def find_model(name:str,        # e.g. "shape_mask_cnn"
+               suffix:str=".pt", # file type: ".pt" (`save_model`), ".onnx" (an exported detector)
               )->Path:
-    "`$CHIRAL_EM_MODELS/<name>.pt` if it exists, else the packaged `<name>.pt`; never trains."
-    if (d := os.environ.get("CHIRAL_EM_MODELS")) and (p := Path(d)/f"{name}.pt").is_file(): return p
-    if (p := weights_dir()/f"{name}.pt").is_file(): return p
+    "`$CHIRAL_EM_MODELS/<name><suffix>` if it exists, else the packaged one; never trains."
+    if (d := os.environ.get("CHIRAL_EM_MODELS")) and (p := Path(d)/f"{name}{suffix}").is_file(): return p
+    if (p := weights_dir()/f"{name}{suffix}").is_file(): return p
     where = ([f"$CHIRAL_EM_MODELS={d}"] if d else []) + [str(weights_dir())]
     raise FileNotFoundError(f"no model {name!r} in {' or '.join(where)}; "
                             f"packaged models: {', '.join(packaged_models()) or 'none'}")
@@ -124,3 +125,17 @@ def ship_model(path:str|Path, # a file written by `save_model`
         raise ValueError(f"{path}: {mb:.1f} MB is too large to ship (limit {MAX_SHIP_MB} MB)")
     with atomic_write(weights_dir()/f"{name}.pt") as f, open(path, "rb") as src: shutil.copyfileobj(src, f)
     return weights_dir()/f"{name}.pt"
+
+def ship_file(path:str|Path, # an exported model in another format (e.g. ONNX), with an optional `.json` beside it
+              name:str,      # the name `find_model(name, suffix)` will know it by
+             )->Path:
+    "Copy a non-`save_model` model file (and its `.json` metadata) into `weights/` as `<name><suffix>`."
+    path = Path(path)
+    if path.suffix in ("", ".pt"): raise ValueError(f"{path}: use ship_model for .pt files")
+    if not path.is_file(): raise FileNotFoundError(f"{path}: no such model file")
+    if (mb := path.stat().st_size / 2**20) > MAX_SHIP_MB:
+        raise ValueError(f"{path}: {mb:.1f} MB is too large to ship (limit {MAX_SHIP_MB} MB)")
+    for src in (path, path.with_suffix(".json")):
+        if src.is_file():
+            with atomic_write(weights_dir()/f"{name}{src.suffix}") as f, open(src, "rb") as s: shutil.copyfileobj(s, f)
+    return weights_dir()/f"{name}{path.suffix}"
