@@ -496,6 +496,24 @@ def _counts(out:Path, n:int, seed:int, val_fraction:float, names)->dict:
     return c
 
 # %% ../../nbs/11a_compose.ipynb #7880df12
+def _cached_database(path:Path, key:str, sources:list, swap:dict, inpaint_method:str, seed:int, cut_kw:dict)->dict:
+    "The database in `path` if its key is `key`, else built from `sources` and saved there."
+    if path.exists():
+        db, old = load_database(path)
+        if old == key: return db
+    db = build_database(sources, swap, inpaint_method, seed, **cut_kw)
+    save_database(path, db, key)
+    return db
+
+def _claim(out:Path, key:str):
+    "Record the run's key in `out/run.key`; refuse a folder holding images of other sources or parameters."
+    p = out/"run.key"
+    if p.exists() and p.read_text().strip() != key:
+        raise ValueError(f"{out} holds images composed from other sources or parameters (see {p.name}): resuming "
+                         "there would mix two data sets; use a new folder or delete it")
+    with atomic_write(p, "w") as f: f.write(key + "\n")
+
+# %% ../../nbs/11a_compose.ipynb #7b368ddf
 def synth_dataset(out:str|Path,              # output folder
                   sources:list,              # (image, instances, classes, pixel_size_nm, name) per micrograph
                   n:int,                     # images to write
@@ -515,14 +533,12 @@ def synth_dataset(out:str|Path,              # output folder
     out, names = Path(out), list(names)
     if not sources: raise ValueError("no sources to build the database from")
     if not 0 <= val_fraction <= 1: raise ValueError(f"val_fraction must be in [0, 1], got {val_fraction}")
-    swap = swap_pairs(names)
-    params = dict(inpaint_method=inpaint_method, seed=seed, swap=sorted(swap.items()), **(cut_kw or {}))
-    key, dbp = _source_key(sources, params), out/"database.npz"
-    db = load_database(dbp) if dbp.exists() else (None, None)
-    db = db[0] if db[1] == key else None
-    if db is None:
-        db = build_database(sources, swap, inpaint_method, seed, **(cut_kw or {}))
-        save_database(dbp, db, key)
+    swap, cut_kw = swap_pairs(names), cut_kw or {}
+    dkey = _source_key(sources, dict(inpaint_method=inpaint_method, seed=seed, swap=sorted(swap.items()), **cut_kw))
+    gen = dict(seed=seed, val_fraction=val_fraction, size=size, names=names, n_particles=list(n_particles),
+               p_right=p_right, compose_kw=sorted(compose_kw.items()))
+    _claim(out, hashlib.sha256((dkey + repr(gen)).encode()).hexdigest())
+    db = _cached_database(out/"database.npz", dkey, sources, swap, inpaint_method, seed, cut_kw)
     if not db["cutouts"]: raise ValueError(f"no usable cut-outs in {len(sources)} sources (isolated particles "
                                            "with a class and at least min_area px)")
     compose_kw = dict(swap=swap, **compose_kw)
@@ -530,7 +546,7 @@ def synth_dataset(out:str|Path,              # output folder
     written = _run(list(range(n)), db, args, scheduler, progress)
     with atomic_write(out/"data.yaml", "w") as f: f.write(_data_yaml(out, names))
     meta = dict(n=n, seed=seed, size=size, val_fraction=val_fraction, names=names, n_particles=list(n_particles),
-                p_right=p_right, inpaint=inpaint_method, cut_kw=cut_kw or {},
+                p_right=p_right, inpaint=inpaint_method, cut_kw=cut_kw,
                 compose_kw={k: v for k, v in compose_kw.items() if k != "swap"}, swap=swap,
                 database=dict(cutouts=len(db["cutouts"]), backgrounds=len(db["backgrounds"]), sources=db["names"]),
                 counts=_counts(out, n, seed, val_fraction, names))
