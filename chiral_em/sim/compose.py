@@ -144,7 +144,7 @@ def swap_pairs(names)->dict:
 INPAINT_METHODS = ("telea", "ns", "biharmonic")
 
 def fill_region(mask:np.ndarray,  # 2-D particle mask (nonzero = particle)
-                dilate_px:float=3, # growth [px]
+                dilate_px:float=8, # growth [px]
                )->np.ndarray:     # boolean region to fill
     "The particle mask grown by `dilate_px` (Euclidean)."
     m = np.asarray(mask).astype(bool)
@@ -180,7 +180,7 @@ def inpaint(image:np.ndarray,                 # 2-D micrograph
             mask:np.ndarray,                  # particle mask (nonzero = remove), same shape
             method:str="telea",               # 'telea', 'ns' (OpenCV) or 'biharmonic' (scikit-image)
             radius:float=5,                   # neighbourhood of the OpenCV methods [px]
-            dilate_px:float=3,                # growth of the mask before filling [px]; our choice
+            dilate_px:float=8,                # growth of the mask before filling [px]; measured below
             texture:bool=True,                # add substrate-matched noise inside the fill
             rng:np.random.Generator|None=None,# generator of that noise; None = default_rng(0)
            )->np.ndarray:                     # float32, pixels outside the grown mask unchanged
