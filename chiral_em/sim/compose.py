@@ -265,9 +265,9 @@ def _transform(c:CutOut, f:float, k:int, angle:float)->tuple:
     sl = np.s_[ys.min():ys.max() + 1, xs.min():xs.max() + 1]
     return np.ascontiguousarray(img[sl], np.float32), np.ascontiguousarray(a[sl], np.float32)
 
-def _match(img, c, f, bg, hp, sl, rng):
+def _match(img, c, f, bg, sl, rng):
     "Cut-out grey values mapped so its source substrate matches the background under `sl`; noise restored."
-    lvl, noise = float(np.median(bg[sl])), robust_std(hp[sl])
+    lvl, noise = float(np.median(bg[sl])), robust_std(highpass(bg[sl]))
     gain = float(np.clip(noise/c.bg_noise, *COMPOSE_RANGES["gain"])) if c.bg_noise > 0 else 1.0
     out = np.float32(lvl) + np.float32(gain)*(img - np.float32(c.bg_level))
     extra = math.sqrt(max(noise**2 - (gain*c.bg_noise*min(f, 1.0))**2, 0.0))
@@ -327,7 +327,7 @@ def compose(rng:np.random.Generator,   # the caller's generator: every draw come
     shape = tuple(shape or bg.shape)
     bg = bg if bg.shape == shape else _fit(bg, shape, rng)
     swap = swap_pairs(CLASSES) if swap is None else swap
-    out, hp = bg.copy(), highpass(bg)
+    out = bg.copy()
     top, placed = np.zeros(shape, np.int16), []
     for _ in range(int(n_particles)):
         c, flip = _draw(rng, cutouts, p_right, swap)
@@ -337,7 +337,7 @@ def compose(rng:np.random.Generator,   # the caller's generator: every draw come
         cover = a > 0.5
         sl = _place(rng, top, cover, max_overlap, tries)
         if sl is None: continue
-        if brightness: img = _match(img, c, f, bg, hp, sl, rng)
+        if brightness: img = _match(img, c, f, bg, sl, rng)
         out[sl] = (1 - a)*out[sl] + a*img
         top[sl][cover] = len(placed) + 1
         placed.append(dict(cls=c.cls, hand=c.hand, area=int(cover.sum()), source=c.source, mirrored=flip,
@@ -438,7 +438,7 @@ def _write_image(out, i, db, seed, val_fraction, size, n_particles, p_right, com
     img, objs = compose(rng, db["cutouts"], bg, db["bg_pixel_size_nm"][j], n, p_right=pr, shape=(size, size),
                         **compose_kw)
     buf = io.BytesIO()
-    Image.fromarray(img).save(buf, format="PNG")
+    Image.fromarray(img).save(buf, format="PNG", compress_level=1)     # fast; noisy images barely compress
     with atomic_write(png) as f: f.write(buf.getvalue())
     with atomic_write(txt, "w") as f: f.write(yolo_lines(objs))
     return True
