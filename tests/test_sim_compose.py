@@ -207,3 +207,17 @@ def test_cli_writes_a_dataset(tmp_path, capsys):
     # the same folder with other parameters: refused, not mixed
     assert main(["--images", str(img), "--masks", str(masks), "--n", "3", "--out", str(out), "--size", "128"]) == 1
     assert "other sources or parameters" in capsys.readouterr().err
+
+def test_compose_resamples_the_background_and_cutouts():
+    "A background at 20 nm/px composed at 40 nm/px is halved; particles shrink with it (cut-outs imaged at 40 nm/px)."
+    bg = inpaint(scene(0).image, scene(0).instances > 0)
+    img, objs = compose(np.random.default_rng(0), database(), bg, 80.0, 4, bg_pixel_size_nm=40.0)
+    assert img.shape == (96, 96)
+    big = compose(np.random.default_rng(0), database(), bg, 40.0, 4)[1]
+    area = lambda o: (o["box"][2] - o["box"][0])*(o["box"][3] - o["box"][1])
+    assert objs and big and np.mean([area(o) for o in objs]) < 0.5*np.mean([area(o) for o in big])
+
+def test_synth_at_a_target_pixel_size(tmp_path):
+    m = synth_dataset(tmp_path, sources(), 3, size=128, pixel_size_nm=60.0, progress=False)
+    assert m["pixel_size_nm"] == 60.0 and m["written"] == 3
+    assert all(Image.open(p).size == (128, 128) for p in tmp_path.glob("images/*/*.png"))

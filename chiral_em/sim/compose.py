@@ -233,9 +233,13 @@ def seam_score(filled:np.ndarray,         # 2-D image after filling
     return out
 
 # %% ../../nbs/11a_compose.ipynb #00a314d9
-def _fit(bg:np.ndarray, shape:tuple, rng:np.random.Generator)->np.ndarray:
-    "A `shape` window of `bg`, at a random place; mirror-tiled first where `bg` is smaller."
+def _fit(bg:np.ndarray, shape:tuple, rng:np.random.Generator, f:float=1.0)->np.ndarray:
+    "A `shape` window of `bg` resampled by `f`, at a random place; mirror-tiled first where `bg` is smaller."
     b = np.asarray(bg, np.float32)
+    if f != 1:
+        import cv2
+        size = (max(1, round(b.shape[1]*f)), max(1, round(b.shape[0]*f)))
+        b = cv2.resize(b, size, interpolation=cv2.INTER_AREA if f < 1 else cv2.INTER_LINEAR)
     H, W = shape
     if b.shape[0] < H or b.shape[1] < W:
         b = np.pad(b, ((0, max(H - b.shape[0], 0)), (0, max(W - b.shape[1], 0))), mode="symmetric")
@@ -305,7 +309,7 @@ def _objects(top:np.ndarray, placed:list, min_visible:float)->list:
 def compose(rng:np.random.Generator,   # the caller's generator: every draw comes from it
             cutouts:list,              # `CutOut`s to draw from (a database; mirrors optional)
             background:np.ndarray,     # 2-D substrate (e.g. an inpainted micrograph), float or uint8
-            pixel_size_nm:float,       # target pixel size [nm/px] (that of `background`)
+            pixel_size_nm:float,       # target pixel size [nm/px]
             n_particles:int,           # particles to place (fewer if they do not fit)
             p_right:float=0.5,         # probability that a chiral particle is right-handed
             scale:tuple=COMPOSE_RANGES["scale"],  # random size factor (lo, hi)
@@ -317,6 +321,7 @@ def compose(rng:np.random.Generator,   # the caller's generator: every draw come
             swap:dict|None=None,       # class swap of a mirror; default `swap_pairs(sim.sem.CLASSES)`
             tries:int=30,              # placement attempts per particle
             instances:bool=False,      # also return the instance map of the visible parts
+            bg_pixel_size_nm:float|None=None, # pixel size of `background` [nm/px]; None = `pixel_size_nm`
            )->tuple:                   # (uint8 image, objects[, int16 instance map])
     "Paste cut-outs on a background with controlled number, size, handedness and overlap; return image and labels."
     if not cutouts: raise ValueError("no cut-outs to compose from")
@@ -324,8 +329,9 @@ def compose(rng:np.random.Generator,   # the caller's generator: every draw come
     if not 0 <= p_right <= 1: raise ValueError(f"p_right must be in [0, 1], got {p_right}")
     if not 0 <= max_overlap <= 1: raise ValueError(f"max_overlap must be in [0, 1], got {max_overlap}")
     bg = check_image(background, "background")
-    shape = tuple(shape or bg.shape)
-    bg = bg if bg.shape == shape else _fit(bg, shape, rng)
+    f = (bg_pixel_size_nm or pixel_size_nm)/pixel_size_nm                       # background resampling factor
+    shape = tuple(shape or (round(bg.shape[0]*f), round(bg.shape[1]*f)))
+    bg = bg if bg.shape == shape and f == 1 else _fit(bg, shape, rng, f)
     swap = swap_pairs(CLASSES) if swap is None else swap
     out = bg.copy()
     top, placed = np.zeros(shape, np.int16), []
@@ -424,7 +430,7 @@ def _split(seed:int, i:int, val_fraction:float)->str:
 def _paths(out:Path, i:int, split:str)->tuple:
     return out/"images"/split/f"{i:06d}.png", out/"labels"/split/f"{i:06d}.txt"
 
-def _write_image(out, i, db, seed, val_fraction, size, n_particles, p_right, compose_kw)->bool:
+def _write_image(out, i, db, seed, val_fraction, size, n_particles, p_right, pixel_size_nm, compose_kw)->bool:
     "Compose and write image `i` (png, then its label) unless both exist; True if written."
     from PIL import Image
     png, txt = _paths(Path(out), i, _split(seed, i, val_fraction))
@@ -435,8 +441,9 @@ def _write_image(out, i, db, seed, val_fraction, size, n_particles, p_right, com
     bg = bg[:, ::-1] if rng.random() < 0.5 else bg
     pr = float(rng.uniform(*COMPOSE_RANGES["p_right"])) if p_right is None else p_right
     n = int(rng.integers(n_particles[0], n_particles[1] + 1))
-    img, objs = compose(rng, db["cutouts"], bg, db["bg_pixel_size_nm"][j], n, p_right=pr, shape=(size, size),
-                        **compose_kw)
+    bpx = db["bg_pixel_size_nm"][j]
+    img, objs = compose(rng, db["cutouts"], bg, pixel_size_nm or bpx, n, p_right=pr, shape=(size, size),
+                        bg_pixel_size_nm=bpx, **compose_kw)
     buf = io.BytesIO()
     Image.fromarray(img).save(buf, format="PNG", compress_level=1)     # fast; noisy images barely compress
     with atomic_write(png) as f: f.write(buf.getvalue())
@@ -531,6 +538,7 @@ def synth_dataset(out:str|Path,              # output folder
                   names:tuple=("bowtie_R", "bowtie_L"), # class names (ids 0, 1, …)
                   n_particles:tuple=COMPOSE_RANGES["n_particles"], # (lo, hi) particles per image, both included
                   p_right:float|None=None,   # right-handed fraction; None = uniform per image
+                  pixel_size_nm:float|None=None, # of the composed images [nm/px]; None = the drawn background's
                   scheduler:str="sync",      # 'sync', 'threads', 'local' (dask LocalCluster) or a scheduler address
                   progress:bool=True,        # tqdm bar over images
                   inpaint_method:str="telea",# fill of the backgrounds
@@ -544,17 +552,17 @@ def synth_dataset(out:str|Path,              # output folder
     swap, cut_kw = swap_pairs(names), cut_kw or {}
     dkey = _source_key(sources, dict(inpaint_method=inpaint_method, seed=seed, swap=sorted(swap.items()), **cut_kw))
     gen = dict(seed=seed, val_fraction=val_fraction, size=size, names=names, n_particles=list(n_particles),
-               p_right=p_right, compose_kw=sorted(compose_kw.items()))
+               p_right=p_right, pixel_size_nm=pixel_size_nm, compose_kw=sorted(compose_kw.items()))
     _claim(out, hashlib.sha256((dkey + repr(gen)).encode()).hexdigest())
     db = _cached_database(out/"database.npz", dkey, sources, swap, inpaint_method, seed, cut_kw)
     if not db["cutouts"]: raise ValueError(f"no usable cut-outs in {len(sources)} sources (isolated particles "
                                            "with a class and at least min_area px)")
     compose_kw = dict(swap=swap, **compose_kw)
-    args = (str(out), seed, val_fraction, size, tuple(n_particles), p_right, compose_kw)
+    args = (str(out), seed, val_fraction, size, tuple(n_particles), p_right, pixel_size_nm, compose_kw)
     written = _run(list(range(n)), db, args, scheduler, progress)
     with atomic_write(out/"data.yaml", "w") as f: f.write(_data_yaml(out, names))
     meta = dict(n=n, seed=seed, size=size, val_fraction=val_fraction, names=names, n_particles=list(n_particles),
-                p_right=p_right, inpaint=inpaint_method, cut_kw=cut_kw,
+                p_right=p_right, pixel_size_nm=pixel_size_nm, inpaint=inpaint_method, cut_kw=cut_kw,
                 compose_kw={k: v for k, v in compose_kw.items() if k != "swap"}, swap=swap,
                 database=dict(cutouts=len(db["cutouts"]), backgrounds=len(db["backgrounds"]), sources=db["names"]),
                 counts=_counts(out, n, seed, val_fraction, names))
