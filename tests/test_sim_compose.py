@@ -196,11 +196,15 @@ def test_class_table(tmp_path):
 def test_cli_writes_a_dataset(tmp_path, capsys):
     img, masks = write_folder(tmp_path)
     out = tmp_path/"out"
-    rc = main(["--images", str(img), "--masks", str(masks), "--n", "3", "--out", str(out), "--size", "160"])
+    rc = main(["--images", str(img), "--masks", str(masks), "--n", "3", "--out", str(out), "--size", "160",
+               "--n-particles", "2", "3", "--p-right", "1"])
     assert rc == 0
     assert "no pixel size" in capsys.readouterr().err                  # PNGs carry none: 1 nm/px, with a warning
     assert (out/"data.yaml").exists() and (out/"meta.json").exists()
     assert len(list(out.glob("images/*/*.png"))) == 3 and len(list(out.glob("labels/*/*.txt"))) == 3
+    lines = [ln for p in out.glob("labels/*/*.txt") for ln in p.read_text().splitlines()]
+    assert lines and all(ln.split()[0] == "0" for ln in lines)          # p_right = 1: all bowtie_R
+    assert (out/"data.yaml").read_text().startswith(f"path: {out.resolve()}\ntrain: images/train\nval: images/val")
     (tmp_path/"empty").mkdir()
     assert main(["--images", str(tmp_path/"empty"), "--masks", str(masks), "--n", "1", "--out", str(out)]) == 1
     assert "no usable source" in capsys.readouterr().err
@@ -216,6 +220,11 @@ def test_compose_resamples_the_background_and_cutouts():
     big = compose(np.random.default_rng(0), database(), bg, 40.0, 4)[1]
     area = lambda o: (o["box"][2] - o["box"][0])*(o["box"][3] - o["box"][1])
     assert objs and big and np.mean([area(o) for o in objs]) < 0.5*np.mean([area(o) for o in big])
+
+def test_synth_rejects_bad_parameters(tmp_path):
+    with pytest.raises(ValueError, match="n_particles"): synth_dataset(tmp_path, sources(), 1, n_particles=(3, 1))
+    with pytest.raises(ValueError, match="p_right"): synth_dataset(tmp_path, sources(), 1, p_right=1.5)
+    with pytest.raises(ValueError, match="no sources"): synth_dataset(tmp_path, [], 1)
 
 def test_synth_at_a_target_pixel_size(tmp_path):
     m = synth_dataset(tmp_path, sources(), 3, size=128, pixel_size_nm=60.0, progress=False)

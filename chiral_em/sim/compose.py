@@ -549,6 +549,9 @@ def synth_dataset(out:str|Path,              # output folder
     out, names = Path(out), list(names)
     if not sources: raise ValueError("no sources to build the database from")
     if not 0 <= val_fraction <= 1: raise ValueError(f"val_fraction must be in [0, 1], got {val_fraction}")
+    if len(n_particles) != 2 or not 0 <= n_particles[0] <= n_particles[1]:
+        raise ValueError(f"n_particles must be (lo, hi) with 0 <= lo <= hi, got {n_particles}")
+    if p_right is not None and not 0 <= p_right <= 1: raise ValueError(f"p_right must be in [0, 1], got {p_right}")
     swap, cut_kw = swap_pairs(names), cut_kw or {}
     dkey = _source_key(sources, dict(inpaint_method=inpaint_method, seed=seed, swap=sorted(swap.items()), **cut_kw))
     gen = dict(seed=seed, val_fraction=val_fraction, size=size, names=names, n_particles=list(n_particles),
@@ -646,6 +649,8 @@ def synth(images:Param("folder of source micrographs", str, required=True)=None,
           size:int=640,                 # edge of the square output images [px]
           val_fraction:float=0.15,      # share of images in the val split
           inpaint:Param("fill of the emptied substrate", str, choices=list(INPAINT_METHODS))="telea",
+          n_particles:list[int]|None=None, # particles per image, lo hi, both included (default: 1 8)
+          p_right:float|None=None,      # fraction of right-handed particles (default: uniform per image)
           scheduler:str="sync",         # sync, threads, local (dask LocalCluster) or a dask scheduler address
          )->int:                        # 0 on success, 1 if no source was usable
     "chiral-em synth: compose a YOLO data set of SEM images from cut-out particles of labelled micrographs."
@@ -654,7 +659,8 @@ def synth(images:Param("folder of source micrographs", str, required=True)=None,
     if not srcs:
         print(f"no usable source in {images} ({len(skipped)} skipped)", file=sys.stderr)
         return 1
-    try: meta = synth_dataset(out, srcs, n, seed, val_fraction, size, names, scheduler=scheduler,
+    lohi = tuple(n_particles or COMPOSE_RANGES["n_particles"])
+    try: meta = synth_dataset(out, srcs, n, seed, val_fraction, size, names, lohi, p_right, scheduler=scheduler,
                               inpaint_method=inpaint)
     except ValueError as e:
         print(f"error: {e}", file=sys.stderr)
