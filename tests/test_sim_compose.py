@@ -4,6 +4,7 @@ from dataclasses import replace
 from pathlib import Path
 import numpy as np
 import pytest
+from scipy import ndimage as ndi
 from hypothesis import given, settings, strategies as st, HealthCheck
 from PIL import Image
 from chiral_em.emio import write_label_tif
@@ -31,6 +32,9 @@ def database():
     cuts = [c for s in range(4) for c in cut_out(scene(s).image, scene(s).instances, classes_of(scene(s)), 40.0)]
     assert cuts, "the test scenes should hold isolated particles"
     return cuts
+
+@functools.lru_cache(maxsize=None)
+def background(): return inpaint(scene(0).image, scene(0).instances > 0)
 
 def random_cutout(seed):
     rng = np.random.default_rng(seed)
@@ -64,7 +68,6 @@ def test_cutout_alpha(seed):
         y0, x0 = ys.min() - 6, xs.min() - 6                     # crop origin: margin 4 + ceil(feather) = 6 px
         m = np.zeros(c.alpha.shape, bool)
         m[ys - max(y0, 0), xs - max(x0, 0)] = True
-        from scipy import ndimage as ndi
         assert (c.alpha[ndi.distance_transform_edt(m) >= 2] == 1).all()
         assert (c.alpha[ndi.distance_transform_edt(~m) >= 2] == 0).all()
         assert np.array_equal(c.alpha > 0.5, m)
@@ -95,25 +98,26 @@ def test_texture_matches_the_substrate():
     assert smooth["texture"] < 0.3 and 0.7 < noisy["texture"] < 1.3 and 0.8 < noisy["edge"] < 1.2
     assert set(noisy) == {"edge", "texture", "rmse", "rmse_low"}
 
-def test_compose_labels_match_pasted_alpha():
-    bg = inpaint(scene(0).image, scene(0).instances > 0)
-    for seed in range(6):
-        img, objs, top = compose(np.random.default_rng(seed), database(), bg, 40.0, 5, brightness=False,
-                                 instances=True)
-        assert img.dtype == np.uint8 and img.shape == bg.shape and objs
-        for o in objs:
-            x0, y0, x1, y1 = o["box"]
-            assert 0 <= x0 < x1 <= 192 and 0 <= y0 < y1 <= 192
-            assert all(0 <= v <= 1 for v in o["yolo"]) and o["visible"] >= 0.5
-            ys, xs = np.nonzero(top == o["id"])
-            assert [x0, y0, x1, y1] == [xs.min(), ys.min(), xs.max() + 1, ys.max() + 1]
-            assert np.isclose(o["yolo"][0], (x0 + x1)/2/192) and np.isclose(o["yolo"][3], (y1 - y0)/192)
-            assert o["cls"] == SWAP[o["cls"]] ^ 1 and o["cls"] == (0 if o["hand"] > 0 else 1)
-        # without brightness matching the background changes only under the pasted soft masks: the 1.5 px ramp
-        # outside the outline, × 1.25 (largest scale), + 1 px of rotation interpolation, rounded up
-        from scipy import ndimage as ndi
-        changed = np.abs(img - np.clip(bg, 0, 255)) > 1                 # more than rounding
-        assert (ndi.distance_transform_edt(top == 0)[changed] <= 4).all()
+@FAST
+@given(st.integers(0, 2**32 - 1), st.integers(1, 8), st.floats(0, 1))
+def test_compose_labels_match_pasted_alpha(seed, n, p_right):
+    bg = background()
+    img, objs, top = compose(np.random.default_rng(seed), database(), bg, 40.0, n, p_right, brightness=False,
+                             instances=True)
+    assert img.dtype == np.uint8 and img.shape == bg.shape and objs
+    for o in objs:
+        x0, y0, x1, y1 = o["box"]
+        assert 0 <= x0 < x1 <= 192 and 0 <= y0 < y1 <= 192
+        assert all(0 <= v <= 1 for v in o["yolo"]) and o["visible"] >= 0.5
+        ys, xs = np.nonzero(top == o["id"])
+        assert [x0, y0, x1, y1] == [xs.min(), ys.min(), xs.max() + 1, ys.max() + 1]
+        assert np.isclose(o["yolo"][0], (x0 + x1)/2/192) and np.isclose(o["yolo"][3], (y1 - y0)/192)
+        assert o["cls"] == SWAP[o["cls"]] ^ 1 and o["cls"] == (0 if o["hand"] > 0 else 1)
+    # without brightness matching the background changes only under the pasted soft masks: the 1.5 px ramp
+    # outside the outline, × 1.25 (largest scale), + 1 px of rotation interpolation, rounded up
+    changed = np.abs(img - np.clip(bg, 0, 255)) > 1                 # more than rounding
+    assert (ndi.distance_transform_edt(top == 0)[changed] <= 4).all()
+
 
 def test_compose_handedness_from_one_cutout():
     "A database of a single cut-out gives both hands; p_right = 1 / 0 gives only right / left."
@@ -154,10 +158,16 @@ def test_synth_same_seed_same_bytes_and_resume(tmp_path):
     other = synth_dataset(tmp_path/"c", sources(), 6, seed=4, **kw)
     assert files(tmp_path/"c") != fa and other["written"] == 6
 
-@pytest.mark.parametrize("scheduler", ["threads", "local"])
+@pytest.mark.parametrize("scheduler", ["threads", "local", "address"])
 def test_schedulers_give_identical_bytes(tmp_path, scheduler):
     synth_dataset(tmp_path/"sync", sources(), 5, size=160, progress=False)
-    synth_dataset(tmp_path/"par", sources(), 5, size=160, progress=False, scheduler=scheduler)
+    if scheduler == "address":                                          # a running dask scheduler, by its address
+        from dask.distributed import LocalCluster
+        with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+            synth_dataset(tmp_path/"par", sources(), 5, size=160, progress=False,
+                          scheduler=cluster.scheduler_address)
+    else:
+        synth_dataset(tmp_path/"par", sources(), 5, size=160, progress=False, scheduler=scheduler)
     assert files(tmp_path/"sync") == files(tmp_path/"par") and len(files(tmp_path/"sync")) == 10
 
 def write_folder(d:Path, seeds=(0, 1)):
