@@ -446,6 +446,8 @@ def _write_image(out, i, db, seed, val_fraction, size, n_particles, p_right, pix
                         bg_pixel_size_nm=bpx, **compose_kw)
     buf = io.BytesIO()
     Image.fromarray(img).save(buf, format="PNG", compress_level=1)     # fast; noisy images barely compress
+    write_json(txt.with_suffix(".json"), dict(pixel_size_nm=float(pixel_size_nm or bpx), background=j,
+                                              p_right=pr, objects=objs))   # ultralytics reads only the .txt
     with atomic_write(png) as f: f.write(buf.getvalue())
     with atomic_write(txt, "w") as f: f.write(yolo_lines(objs))
     return True
