@@ -122,3 +122,15 @@ def test_match_and_summarize():
     assert (r["tp"], r["fp"], r["fn"]) == (2, 0, 0) and r["confusion"].tolist() == [[1, 1], [0, 0]]
     s = D.summarize([r])
     assert s["precision"] == 1 and s["hand_acc"] == 0.5
+
+
+def test_shipped_detector_runs():
+    "The packaged detector (chapter 02, cpu profile) loads with its metadata and runs; its second stage exists."
+    from chiral_em.models import find_model, weights_dir
+    if not (weights_dir()/"bowtie_yolo.onnx").exists(): pytest.skip("no shipped bowtie_yolo.onnx yet (chapter 02, cpu)")
+    det = D.Detector(find_model("bowtie_yolo", ".onnx"), threads=1)
+    assert det.names == NAMES and 0 < det.meta["conf"] < 1 and det.meta["pixel_size_nm"] > 0
+    y = det.raw(np.zeros((1, 3, det.imgsz, det.imgsz), np.float32))
+    assert y.shape[:2] == (1, 4 + len(NAMES)) and np.isfinite(y).all()
+    if det.meta.get("second_stage"): assert D.load_second_stage(det) is not None
+    assert (weights_dir()/"bowtie_yolo.onnx").stat().st_size < 5*2**20
