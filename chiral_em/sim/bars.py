@@ -154,7 +154,7 @@ def _draw_band(W, H, s):
     if st in ("fei", "zeiss"):                       # label above the bar, at the right (FEI) or left (Zeiss)
         bx = W - n - 8 if st == "fei" else 6
         bar = _bar(d, bx, bh - 4 - t - (2 if st == "fei" else 0), n, t, ink, ticks=2 if st == "fei" else 0)
-        lab = _text(d, (min(max(bx + n // 2, half(f)), W - half(f)), bar[1] - 3), s["label"], f, ink, "ms")
+        lab = _text(d, (min(max(bx + n // 2, half(f)), W - half(f)), bar[1] - 3), s["label"], f, ink, "md")
         tx0, tx1 = (6, min(bx, lab[0]) - 10) if st == "fei" else (max(bar[2], lab[2]) + 12, W - 6)
         _fit_text(d, (tx0, bh // 2), _band_texts(st, s, W), s["font"], tx1 - tx0, tp, ink)
     elif st == "jeol":                               # label, then the bar, then the other fields, one line
@@ -169,7 +169,7 @@ def _draw_band(W, H, s):
         bar = _bar(d, bx, bh - 3 - t, n, t, ink)
         for k in range(11): d.line([bx + k * (n - 1) // 10, bh - 5 - t, bx + k * (n - 1) // 10, bh - 3], fill=ink)
         bar = (bar[0], bar[1] - 2, bar[2], bar[3])
-        lab = _text(d, (min(max(bx + n // 2, half(fl)), W - half(fl)), bar[1] - 2), s["label"], fl, ink, "ms")
+        lab = _text(d, (min(max(bx + n // 2, half(fl)), W - half(fl)), bar[1] - 2), s["label"], fl, ink, "md")
     return np.asarray(pil), bar, lab
 
 def _fit_text(d, xy, txt, fname, width, size, fill):
@@ -189,7 +189,7 @@ def _draw_gatan(pil, s):
     f = font(s["font"], tp)
     m = max(8, W // 40)                               # margin from the image edge [px]
     tw = int(d.textlength(s["label"], font=f))
-    bw, bhh = max(n, tw), t + 4 + int(1.2 * tp)       # extent of bar + label
+    bw, bhh = max(n, tw), t + 4 + int(1.4 * tp)       # extent of bar + label
     x0 = m if s["corner"].endswith("left") else W - m - bw
     y0 = m if s["corner"].startswith("top") else H - m - bhh
     level = np.asarray(pil)[y0:y0 + bhh, x0:x0 + bw].mean() / 255
@@ -201,7 +201,7 @@ def _draw_gatan(pil, s):
         lab = _text(d, (x0, bar[3] + 3), s["label"], f, ink, "lt")
     else:
         bar = _bar(d, x0, H - m - t, n, t, ink)
-        lab = _text(d, (x0, bar[1] - 4), s["label"], f, ink, "ls")
+        lab = _text(d, (x0, bar[1] - 4), s["label"], f, ink, "ld")
     box = (x0 - 4, y0 - 4, x0 + bw + 4, y0 + bhh + 4) if s["box"] else None
     return bar, lab, box
 
