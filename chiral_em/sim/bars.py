@@ -32,6 +32,8 @@ BAR_RANGES = dict(
     space=0.75,                           # probability of a space between number and unit ("200 nm" vs "200nm")
     micro=(("µ", 0.4), ("μ", 0.35), ("u", 0.25)),  # micro sign U+00B5, Greek mu U+03BC, ASCII u; probabilities
     sub_um=0.1,                           # probability of writing a sub-µm length in µm ("0.5 µm"); our choice
+    gatan_outline=0.4,                    # probability of a 1-px outline of the other colour round a Gatan bar and
+                                          # label (DigitalMicrograph draws one); our choice
     gatan_box=0.3,                        # probability of an opaque box behind a Gatan bar; else the ink contrasts
                                           # with the corner (white on dark, black on bright); our choice
     zeiss_grey=(200, 255),                # Zeiss band grey level [0-255]; our choice
@@ -89,7 +91,8 @@ def sample_annotation(rng:np.random.Generator,
              text_px=int(rng.integers(q["text_px"][0], q["text_px"][1] + 1)),
              band_frac=float(rng.uniform(*q["band_frac"])), bar_thick=int(rng.integers(q["bar_thick"][0],
                                                                                   q["bar_thick"][1] + 1)),
-             box=bool(rng.random() < q["gatan_box"]), grey=int(rng.integers(*q["zeiss_grey"])))
+             box=bool(rng.random() < q["gatan_box"]), outline=bool(rng.random() < q["gatan_outline"]),
+             grey=int(rng.integers(*q["zeiss_grey"])))
     s.update(fixed)
     if "pixel_size_nm" not in s:
         lo, hi = np.log(q["pixel_size_nm"])
@@ -116,14 +119,16 @@ class Annotated:
     length_nm: float          # bar length [nm]
     font: str                 # font file
 
-def _text(d, xy, txt, fnt, fill, anchor="ls"):
-    "Draw text; return its box (x0, y0, x1, y1)."
-    d.text(xy, txt, fill=fill, font=fnt, anchor=anchor)
-    b = d.textbbox(xy, txt, font=fnt, anchor=anchor)
+def _text(d, xy, txt, fnt, fill, anchor="ls", outline=False):
+    "Draw text (with a 1-px outline of the opposite colour if `outline`); return its box (x0, y0, x1, y1)."
+    kw = dict(stroke_width=1, stroke_fill=255 - fill) if outline else {}
+    d.text(xy, txt, fill=fill, font=fnt, anchor=anchor, **kw)
+    b = d.textbbox(xy, txt, font=fnt, anchor=anchor, stroke_width=1 if outline else 0)
     return (b[0], b[1], b[2], b[3])
 
-def _bar(d, x0, y0, n, t, fill, ticks=0):
+def _bar(d, x0, y0, n, t, fill, ticks=0, outline=False):
     "A scale bar of n px length and t px thickness at (x0, y0) (top left), optional end ticks of `ticks` px."
+    if outline: d.rectangle([x0 - 1, y0 - 1, x0 + n, y0 + t], fill=255 - fill)
     d.rectangle([x0, y0, x0 + n - 1, y0 + t - 1], fill=fill)
     if ticks: 
         for x in (x0, x0 + n - max(1, t // 2)):
@@ -194,14 +199,15 @@ def _draw_gatan(pil, s):
     y0 = m if s["corner"].startswith("top") else H - m - bhh
     level = np.asarray(pil)[y0:y0 + bhh, x0:x0 + bw].mean() / 255
     ink = 0 if level > 0.5 else 255
+    ol = bool(s.get("outline", False))
     if s["box"]:
         d.rectangle([x0 - 4, y0 - 4, x0 + bw + 3, y0 + bhh + 3], fill=255 - ink)
     if s["corner"].startswith("top"):                 # label under the bar at the top, above it at the bottom
-        bar = _bar(d, x0, y0, n, t, ink)
-        lab = _text(d, (x0, bar[3] + 3), s["label"], f, ink, "lt")
+        bar = _bar(d, x0, y0, n, t, ink, outline=ol)
+        lab = _text(d, (x0, bar[3] + 3), s["label"], f, ink, "lt", ol)
     else:
-        bar = _bar(d, x0, H - m - t, n, t, ink)
-        lab = _text(d, (x0, bar[1] - 4), s["label"], f, ink, "ld")
+        bar = _bar(d, x0, H - m - t, n, t, ink, outline=ol)
+        lab = _text(d, (x0, bar[1] - 4), s["label"], f, ink, "ld", ol)
     box = (x0 - 4, y0 - 4, x0 + bw + 4, y0 + bhh + 4) if s["box"] else None
     return bar, lab, box
 
