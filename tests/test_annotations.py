@@ -127,3 +127,15 @@ def test_real_burned_in_scale_bars(reader):
         read, wrong = read + ok, wrong + (not ok)
         if ok: assert abs(px * datasets.scale_bar_px(s.image.data) / lab_nm - 1) < 0.02
     assert wrong == 0 and read >= 10, (read, wrong)
+
+
+def test_commands_report_an_unreadable_scale_bar(tmp_path, capsys):
+    "--pixel-size auto on an image without a bar and without a file pixel size: skipped, with the file and reason."
+    from PIL import Image
+    from chiral_em.core import run_command
+    from chiral_em.segment import segment_files
+    p = tmp_path / "clean.png"
+    Image.fromarray((micrograph() * 255).astype(np.uint8)).save(p)
+    assert run_command(segment_files, [str(p), "--out", str(tmp_path / "o"), "--pixel-size", "auto"]) == 1
+    err = capsys.readouterr()
+    assert "clean.png" in err.out + err.err and "no scale bar" in err.out + err.err
