@@ -26,10 +26,12 @@ def analyse_image(img,                         # 2-D micrograph
                   dark:bool|None=None,         # polarity; None = automatic (baseline: dark)
                   n_phase:int=24,              # phases for the per-particle re-simulation Jaccard (0 = skip)
                   refine:bool=False,           # fit (p, d, L_ratio) to each outline from the CNN's estimate (slower)
+                  annotations:bool=True,       # leave out data bands and burned-in scale bars (`annotations`)
                  )->tuple:                     # (labels int32, per-particle DataFrame, crops [N,44,44])
     "Segment one micrograph and measure every particle: features, CNN (p, d, L_ratio), re-simulation Jaccard."
-    if pipeline == "default": lab = segment_default(img, dark=dark)
-    elif pipeline == "baseline": lab = segment_baseline(img, dark=True if dark is None else dark)
+    if pipeline == "default": lab = segment_default(img, dark=dark, annotations=annotations)
+    elif pipeline == "baseline":
+        lab = segment_baseline(img, dark=True if dark is None else dark, annotations=annotations)
     else: raise ValueError(f"unknown pipeline {pipeline!r}; use default or baseline")
     df = particle_features(lab, pixel_size)
     crops, masks, ids, native = crop_particles(img, lab)
@@ -78,7 +80,8 @@ def _cluster_outputs(P, parts, out:Path, use, clusters, summary:dict):
 # %% ../nbs/04b_morphology.ipynb #452a1bd0
 def run_morphology(paths,                       # image files or folders
                    out,                         # output folder
-                   pixel_size:float|None=None,  # [nm/px]; overrides the files' metadata
+                   pixel_size:float|str|None=None,  # [nm/px] or "auto" (read the scale bar); overrides the files'
+                                                # metadata
                    model=None,                  # model file, a loaded ShapeCNN, or None = the shipped mask CNN
                    clusters="auto",             # "auto" (silhouette, K = 2..12) or a number of groups
                    pipeline:str="default",      # segmentation pipeline: "default" or "baseline"
@@ -86,9 +89,13 @@ def run_morphology(paths,                       # image files or folders
                    include_border:bool=False,   # cluster particles touching the image border too
                    verbose:bool=True,           # print what is read and skipped
                    refine:bool=False,           # fit (p, d, L_ratio) to each outline (slower)
+                   keep_annotations:bool=False, # analyse data bands and burned-in scale bars too
                   )->dict:                      # the summary written to out/summary.json
     "Run the whole pipeline over files/folders; write labels, CSVs, figures and summary.json into `out`."
     from chiral_em.emio import iter_images, write_label_tif
+    from chiral_em.annotations import pixel_size_for
+    if pixel_size is not None and str(pixel_size).strip().lower() != "auto":
+        pixel_size = pixel_size_for(None, pixel_size)            # a number, checked (ValueError otherwise)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     if clusters != "auto" and (not str(clusters).isdigit() or int(clusters) < 1):
@@ -98,8 +105,12 @@ def run_morphology(paths,                       # image files or folders
     batch = iter_images(paths, verbose=verbose)
     parts, per_image, used, t0 = [], [], set(), time.perf_counter()
     for im in batch:
-        px = pixel_size or im.pixel_size
-        try: lab, df, crops = analyse_image(im.data, net, px, pipeline, dark, refine=refine)
+        try: px = pixel_size_for(im.data, pixel_size, im.pixel_size, str(im.path), print if verbose else lambda m: 0)
+        except ValueError as e:
+            batch.skip(im.path, str(e))
+            continue
+        try: lab, df, crops = analyse_image(im.data, net, px, pipeline, dark, refine=refine,
+                                            annotations=not keep_annotations)
         except Exception as e:                                 # a readable but unprocessable image: report, skip, go on
             batch.skip(im.path, f"processing failed ({type(e).__name__}: {e})")
             continue
@@ -137,7 +148,7 @@ def run_morphology(paths,                       # image files or folders
 # %% ../nbs/04b_morphology.ipynb #e780901a
 def morphology(images:Param("image files or folders", str, nargs="+"),
                out:Param("output folder", str, required=True)=None,
-               pixel_size:float|None=None,   # [nm/px]; overrides the files' metadata
+               pixel_size:str|None=None,     # [nm/px], or 'auto' to read the scale bar; overrides the files' metadata
                model:str|None=None,          # model file (models.save_model); default: the shipped mask CNN
                clusters:str="auto",          # 'auto' (silhouette, K=2..12) or a number of groups
                pipeline:Param("segmentation pipeline", str, choices=["default", "baseline"])="default",
@@ -145,11 +156,13 @@ def morphology(images:Param("image files or folders", str, nargs="+"),
                               choices=["auto", "dark", "bright"])="auto",
                include_border:bool=False,    # cluster particles touching the image border too
                refine:bool=False,            # fit p, d, L_ratio to each outline from the CNN's estimate (slower)
+               keep_annotations:bool=False,  # analyse data bands and burned-in scale bars too
               )->int:                        # exit status: 0 ok, 1 no image processed, 2 bad input
     "Segment nanocrystals in TEM images, measure their shape (regionprops + superellipse p, d, L_ratio), group them."
     import sys
     try:
-        s = run_morphology(images, out, pixel_size, model, clusters, pipeline, polarity, include_border, refine=refine)
+        s = run_morphology(images, out, pixel_size, model, clusters, pipeline, polarity, include_border, refine=refine,
+                           keep_annotations=keep_annotations)
     except (ValueError, FileNotFoundError) as e:
         print(f"chiral-em morphology: error: {e}", file=sys.stderr)
         return 2

@@ -44,12 +44,15 @@ def watershed_split(fg, h:float)->np.ndarray:
     return segmentation.watershed(-rec, markers, mask=fg).astype(np.int32)
 
 # %% ../nbs/20_segment.ipynb #c07999452
-def _with_bar(fn, img, **kw):
-    "Run a segmenter on the image above its data bar; labels padded back to the full height."
+def _with_bar(fn, img, annotations:bool=True):
+    "Run a segmenter on the micrograph without its data bands and scale bars (`annotations`); labels padded back."
+    from chiral_em.annotations import exclude_annotations
     x = to_gray(img)
-    r = find_data_bar(x)
+    if not annotations: return fn(x).astype(np.int32)
+    crop, sl, m = exclude_annotations(x)
     lab = np.zeros(x.shape, np.int32)
-    lab[:r] = fn(x[:r], **kw)
+    lab[sl] = fn(crop)
+    lab[sl][m] = 0
     return lab
 
 def segment_baseline(img,                   # 2-D micrograph, any dtype
@@ -59,6 +62,7 @@ def segment_baseline(img,                   # 2-D micrograph, any dtype
                      min_area:int=400,      # bwareaopen [px] (original)
                      h:float=3,             # imhmin depth [px] (original)
                      clear_border:bool=True,  # imclearborder (original)
+                     annotations:bool=True, # leave out data bands and burned-in scale bars (`annotations`)
                     )->np.ndarray:          # int32 instance labels
     "Port of preprocessingTEM.m: imadjust, CLAHE, median, Otsu, morphology, clear border, distance watershed."
     def run(x):
@@ -71,7 +75,7 @@ def segment_baseline(img,                   # 2-D micrograph, any dtype
         fg = remove_small(~cv2.dilate(bw.astype(np.uint8), se).astype(bool), min_area)
         if clear_border: fg = segmentation.clear_border(fg)
         return watershed_split(cv2.dilate(fg.astype(np.uint8), se).astype(bool), h)
-    return _with_bar(run, img)
+    return _with_bar(run, img, annotations)
 
 # %% ../nbs/20_segment.ipynb #c90369155
 def typical_radius(fg)->float:
@@ -89,6 +93,7 @@ def segment_default(img,                    # 2-D micrograph, any dtype
                     min_area:float|None=None,  # [px]; None = 0.1·π r²
                     split:float=0.3,        # h-maxima depth as a fraction of the typical radius r
                     clear_border:bool=False,
+                    annotations:bool=True,  # leave out data bands and burned-in scale bars (`annotations`)
                    )->np.ndarray:           # int32 instance labels
     "Our default: scale-adaptive smoothing and Otsu, hole filling, h-maxima distance watershed at h = split·r."
     def run(x):
@@ -103,7 +108,7 @@ def segment_default(img,                    # 2-D micrograph, any dtype
         fg = remove_small(ndi.binary_fill_holes(fg), amin)
         if clear_border: fg = segmentation.clear_border(fg)
         return watershed_split(fg, max(1.0, split * r))
-    return _with_bar(run, img)
+    return _with_bar(run, img, annotations)
 
 # %% ../nbs/20_segment.ipynb #c40931329
 from scipy.ndimage import zoom
@@ -208,9 +213,11 @@ def segment_files(images:Param("image files or folders", nargs="+"),
                   out:Param("output folder", str, required=True)=None,
                   kind:Param("what to segment", str, choices=["particles", "columns"])="particles",
                   mode:Param("which network for columns: HRTEM or HAADF STEM", str, choices=["hrtem", "stem"])="hrtem",
-                  pixel_size:Param("[nm/px]; default: from the file, else the network's sampling", float)=None,
+                  pixel_size:Param("[nm/px], or 'auto' to read the scale bar; default: from the file, else the "
+                                   "network's sampling", str)=None,
                   model:Param("model file (models.save_model); default: the shipped network", str)=None,
                   threshold:Param("probability (particles, 0.5) or peak height (columns, 0.3)", float)=None,
+                  keep_annotations:Param("analyse data bands and burned-in scale bars too", bool)=False,
                  )->int:
     "chiral-em segment: particle masks or atomic columns for HRTEM/STEM images."
     import sys
@@ -219,6 +226,7 @@ def segment_files(images:Param("image files or folders", nargs="+"),
     from chiral_em.core import write_json
     from chiral_em.models import load_model, find_model
     from chiral_em.viz import overlay_png
+    from chiral_em.annotations import fill_annotations, pixel_size_for
     try: net, meta = load_model(model or find_model(default_model_name(kind, mode if kind == "columns" else "hrtem")))
     except (FileNotFoundError, OSError, ValueError) as e:
         print(f"chiral-em segment: error: {e}", file=sys.stderr)
@@ -227,17 +235,18 @@ def segment_files(images:Param("image files or folders", nargs="+"),
     out.mkdir(parents=True, exist_ok=True)
     summary, batch = [], iter_images(images)
     for im in batch:
-        s = nm_to_angstrom(pixel_size or im.pixel_size)          # [Å/px] or None
         try:
+            s = nm_to_angstrom(pixel_size_for(im.data, pixel_size, im.pixel_size, str(im.path)))   # [Å/px] or None
+            data = im.data if keep_annotations else fill_annotations(im.data)[0]
             if kind == "particles":
-                r = segment_particles(im.data, net, meta, s, threshold or 0.5)
+                r = segment_particles(data, net, meta, s, threshold or 0.5)
                 write_label_tif(out / f"{im.path.stem}_labels.tif", r["labels"].astype(np.uint16), angstrom_to_nm(s))
                 cols = ["label", "area_A2", "x_A", "y_A", "ratio", "score"]
                 _write_csv(out / f"{im.path.stem}_particles.csv", cols, [[p[c] for c in cols] for p in r["particles"]])
                 overlay_png(out / f"{im.path.stem}_overlay.png", im.data, r["labels"])
                 n = len(r["particles"])
             else:
-                r = segment_columns(im.data, net, meta, s, threshold or 0.3)
+                r = segment_columns(data, net, meta, s, threshold or 0.3)
                 _write_csv(out / f"{im.path.stem}_columns.csv", ["x_px", "y_px", "x_A", "y_A"],
                            np.c_[r["xy_px"], r["xy_A"]].round(3).tolist())
                 overlay_png(out / f"{im.path.stem}_overlay.png", im.data, None, r["xy_px"])

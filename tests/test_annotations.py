@@ -1,0 +1,141 @@
+"Data bands and scale bars (annotations, sim.bars): detection and exclusion on rendered bars, label reading, real images."
+import numpy as np
+import pytest
+
+from chiral_em import datasets
+from chiral_em.annotations import (DEGEORGE_LABELS_NM, ScaleBarError, exclude_annotations, fill_annotations,
+                                   find_annotations, parse_label, pixel_size_for, read_scale_bar, load_reader)
+from chiral_em.emio import to_gray
+from chiral_em.segment import segment_default
+from chiral_em.sim.bars import STYLES, FONTS, HELD_OUT_FONTS, annotate, format_length, series_125
+
+
+def micrograph(seed=0, n=320, dark=True):
+    "Noisy bright-field-like field: dark discs on a bright background, none near the corners (where labels go)."
+    rng = np.random.default_rng(seed)
+    yy, xx = np.mgrid[:n, :n]
+    x = np.full((n, n), 0.8, np.float32)
+    for cy, cx, r in rng.uniform([80, 80, 6], [n - 80, n - 80, 16], (12, 3)):
+        x[(yy - cy) ** 2 + (xx - cx) ** 2 < r * r] = 0.35
+    x = np.clip(x + rng.normal(0, 0.04, x.shape), 0, 1).astype(np.float32)
+    return x if dark else 1 - x
+
+
+@pytest.fixture(scope="module")
+def reader():
+    return load_reader()
+
+
+@pytest.mark.parametrize("style", STYLES)
+@pytest.mark.parametrize("edge", ["bottom", "top", "left", "right"])
+def test_rendered_annotation_found_and_excluded(style, edge):
+    if style == "gatan" and edge in ("left", "right"): pytest.skip("Gatan bars sit in corners, not on an edge")
+    img = micrograph(hash((style, edge)) % 1000)
+    a = annotate(img, np.random.default_rng(1), style=style, edge=edge,
+                 corner={"bottom": "bottom-left", "top": "top-right"}.get(edge, "bottom-left"))
+    drawn = a.mask & (np.abs(a.image - to_gray(img)) > 0.05)           # the pixels the annotation changed
+    ann = find_annotations(a.image)
+    assert ann.mask[drawn].mean() >= 0.99, f"{style}/{edge}: annotation not masked"
+    assert (ann.mask & ~a.mask).mean() < 0.02, f"{style}/{edge}: too much micrograph masked"
+    assert (ann.band is None) == (style == "gatan")
+    crop, sl, m = exclude_annotations(a.image, ann)
+    assert crop.shape[0] * crop.shape[1] >= 0.7 * img.size
+    assert not (drawn[sl] & ~m).any(), "annotation pixels left in what is analysed"
+
+
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("dark", [True, False])
+def test_clean_images_have_no_annotation(seed, dark):
+    assert not find_annotations(micrograph(seed, dark=dark)).mask.any()
+
+
+def test_segmenter_ignores_a_data_band():
+    img = micrograph(3)
+    a = annotate(img, np.random.default_rng(2), style="fei", edge="bottom", text_px=20)
+    lab = segment_default(a.image)
+    assert lab.shape == img.shape and lab[a.mask].max() == 0
+    assert segment_default(a.image, annotations=False)[a.mask].max() > 0   # off: the text is segmented too
+
+
+@pytest.mark.parametrize("style", STYLES)
+def test_reader_reads_rendered_labels(style, reader):
+    "Large labels in a training font: every style read, pixel size within the bar's whole-pixel rounding."
+    for seed in range(3):
+        rng = np.random.default_rng(10 + seed)
+        L = float(rng.choice(series_125(50, 500)))
+        a = annotate(micrograph(seed), rng, style=style, font="DejaVuSans.ttf", text_px=18, pixel_size_nm=L / 80,
+                     length_nm=L, edge="bottom", corner="bottom-left", label=format_length(L, rng), box=False)
+        px, d = read_scale_bar(a.image, reader)
+        assert d["length_nm"] == L, (style, a.label, d)
+        assert abs(px / a.pixel_size_nm - 1) < 0.02, (style, px, a.pixel_size_nm)
+
+
+def test_held_out_fonts_are_not_trained_on():
+    assert set(HELD_OUT_FONTS) <= set(FONTS) and len(HELD_OUT_FONTS) >= 2
+
+
+def test_labels_parse():
+    assert parse_label("200 nm") == 200 and parse_label("1.00um") == 1000 and parse_label("2µm") == 2000
+    assert parse_label("2μm") == 2000 and parse_label("500nm") == 500      # Greek mu
+    assert parse_label("HV 5.00 kV") is None and parse_label("") is None
+
+
+def test_no_bar_is_a_clear_error(reader):
+    with pytest.raises(ScaleBarError, match="no scale bar"): read_scale_bar(micrograph(), reader)
+
+
+@pytest.mark.parametrize("bad,msg", [(np.zeros((5, 5)), "constant"), (np.zeros((4, 4, 4, 4)), "2-D"),
+                                     (np.full((8, 8), np.nan), "NaN")])
+def test_bad_input_errors_are_clear(bad, msg):
+    with pytest.raises(ValueError, match=msg): find_annotations(bad)
+
+
+def test_pixel_size_for_commands():
+    img = micrograph()
+    assert pixel_size_for(img, None, 2.0) == 2.0 and pixel_size_for(img, "1.5", 2.0) == 1.5
+    notes = []
+    assert pixel_size_for(img, "auto", 2.0, "x.tif", notes.append) == 2.0 and "x.tif" in notes[0]
+    with pytest.raises(ScaleBarError, match="no pixel size"): pixel_size_for(img, "auto")
+    with pytest.raises(ValueError, match="number"): pixel_size_for(img, "big")
+    with pytest.raises(ValueError, match="> 0"): pixel_size_for(img, "-1")
+    filled, m = fill_annotations(annotate(img, np.random.default_rng(0), style="zeiss").image)
+    assert m.any() and len(np.unique(filled[m])) == 1
+
+
+CLEAN = ["stach_insitu_sintering_bftem", "chen_patchy_nanoprism_tem", "genc_pt_alumina_haadf_tomo",
+         "friedl_deepsem_nanowires_sem", "ziatdinov_graphene_stem_atomnet"]
+
+
+@pytest.mark.parametrize("name", CLEAN)
+def test_real_images_without_annotations(name):
+    if not datasets.available(name): pytest.skip(f"{name} not in ../shared/data")
+    masked = [find_annotations(s.image.data).mask.any() for s in datasets.load(name, limit=8)]
+    assert sum(masked) == 0, f"{name}: {sum(masked)} of {len(masked)} clean images masked"
+
+
+def test_real_burned_in_scale_bars(reader):
+    name = "degeorge_insitu_vls_nanowire_hrtem"
+    if not datasets.available(name): pytest.skip(f"{name} not in ../shared/data")
+    samples = datasets.load(name)
+    assert len(samples) == len(DEGEORGE_LABELS_NM)
+    read = wrong = 0
+    for lab_nm, s in list(zip(DEGEORGE_LABELS_NM, samples))[::3]:
+        assert find_annotations(s.image.data).bar_box is not None, s.meta
+        try: px, d = read_scale_bar(s.image.data, reader)
+        except ScaleBarError: continue
+        ok = d["length_nm"] == lab_nm
+        read, wrong = read + ok, wrong + (not ok)
+        if ok: assert abs(px * datasets.scale_bar_px(s.image.data) / lab_nm - 1) < 0.02
+    assert wrong == 0 and read >= 10, (read, wrong)
+
+
+def test_commands_report_an_unreadable_scale_bar(tmp_path, capsys):
+    "--pixel-size auto on an image without a bar and without a file pixel size: skipped, with the file and reason."
+    from PIL import Image
+    from chiral_em.core import run_command
+    from chiral_em.segment import segment_files
+    p = tmp_path / "clean.png"
+    Image.fromarray((micrograph() * 255).astype(np.uint8)).save(p)
+    assert run_command(segment_files, [str(p), "--out", str(tmp_path / "o"), "--pixel-size", "auto"]) == 1
+    err = capsys.readouterr()
+    assert "clean.png" in err.out + err.err and "no scale bar" in err.out + err.err
