@@ -611,6 +611,16 @@ def load_novelty(ref:bool|str|Path=True,   # True: the packaged/`$CHIRAL_EM_MODE
         return None, f"{p} was fitted with another {r['embed_model']} than {mp}; rerun chapter 03 to refit it"
     return (load_model(mp)[0], dict(r, path=str(p))), ""
 
+def _mark_unknown(rgb:np.ndarray, boxes:np.ndarray)->np.ndarray:
+    "Overlay: grey boxes labelled 'unknown' over detections that the novelty score rejected."
+    import cv2
+    lw = max(1, round(max(rgb.shape[:2])/400))
+    for x0, y0, x1, y1 in np.asarray(boxes, int).reshape(-1, 4):
+        cv2.rectangle(rgb, (x0, y0), (x1, y1), (160, 160, 160), lw)
+        cv2.putText(rgb, "unknown", (x0, min(rgb.shape[0] - 2, y1 + 10*lw)), cv2.FONT_HERSHEY_SIMPLEX, 0.35*lw,
+                    (160, 160, 160), lw)
+    return rgb
+
 def detect_files(images, out, model=None, pixel_size=None, conf=None, mirror_tta=True, overlays=True,
                  recursive=False, threads=None, second_stage=True, novelty=True)->dict:
     "Run a detector over image files; write labels/, detections.csv, overlays/, summary.json; skip bad files."
@@ -639,7 +649,8 @@ def detect_files(images, out, model=None, pixel_size=None, conf=None, mirror_tta
         with atomic_write(out/"labels"/f"{stem}.txt", "w") as f: f.write(yolo_txt(d, im.data.shape))
         if overlays:
             with atomic_write(out/"overlays"/f"{stem}.png") as f:
-                Image.fromarray(draw_detections(im.data, d, det.names, px)).save(f, format="PNG")
+                Image.fromarray(_mark_unknown(draw_detections(im.data, d, det.names, px), d.boxes[unknown])).save(
+                    f, format="PNG")
         h = np.where(unknown, 0, np.asarray(hands)[d.cls]) if len(d) else np.zeros(0, int)   # unknowns not counted
         counts.append([int((h > 0).sum()), int((h < 0).sum()), int(unknown.sum())])
         for b, c, p, sc, nv, u in zip(d.boxes, d.cls, d.conf, d.scores, s, unknown):

@@ -79,7 +79,7 @@ def test_detect_command_calls_unknown_and_leaves_them_out_of_the_counts(tiny_onn
     src.mkdir()
     Image.fromarray((np.random.default_rng(2).random((128, 128))*255).astype(np.uint8)).save(src/"a.png")
     ref = reference(tmp_path/"ref.json", net, np.zeros(net.init_kwargs["emb"]), threshold)
-    s = D.detect_files([src], tmp_path/"out", model=tiny_onnx, second_stage=False, novelty=ref, overlays=False)
+    s = D.detect_files([src], tmp_path/"out", model=tiny_onnx, second_stage=False, novelty=ref)
     n = sum(s["per_class"].values())
     assert n > 0, "the untrained detector at conf 0 should box something"
     assert s["novelty"]["threshold"] == threshold and s["novelty_off"] is None
@@ -88,6 +88,7 @@ def test_detect_command_calls_unknown_and_leaves_them_out_of_the_counts(tiny_onn
     rows = (tmp_path/"out"/"detections.csv").read_text().splitlines()
     assert rows[0].endswith(",novelty,unknown") and len(rows) == n + 1
     assert all(r.endswith(",1" if unknown else ",0") for r in rows[1:])
+    assert (tmp_path/"out"/"overlays"/"a.png").exists()   # unknown boxes drawn grey
 
 
 def test_detect_command_without_reference_says_so(tiny_onnx, tmp_path, monkeypatch, capsys):
