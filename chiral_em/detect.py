@@ -25,11 +25,12 @@ def ee_interval(n_r:int,               # right-handed count
     return dict(ee=(n_r - n_l)/n, lo=2*ci.low - 1, hi=2*ci.high - 1, n=n)
 
 # %% auto #0
-__all__ = ['ARCHS', 'ee_interval', 'rogan_gladen', 'corrected_ee', 'swap_index', 'hand_of', 'MirrorSwap', 'chiral_trainer',
-           'model_yaml', 'read_names', 'train_detector', 'to_unit', 'letterbox', 'mirror_perm', 'symmetrize',
-           'Detections', 'Detector', 'meta_path', 'write_meta', 'read_meta', 'detect_array', 'box_iou', 'match_boxes',
-           'score_image', 'summarize', 'HandNet', 'hand_crops', 'train_hand_net', 'hand_prob', 'rehand', 'detect_image',
-           'export_onnx', 'yolo_txt', 'draw_detections', 'load_second_stage', 'detect_files', 'detect_cmd', 'main']
+__all__ = ['ARCHS', 'NOVELTY_FILE', 'ee_interval', 'rogan_gladen', 'corrected_ee', 'swap_index', 'hand_of', 'MirrorSwap',
+           'chiral_trainer', 'model_yaml', 'read_names', 'train_detector', 'to_unit', 'letterbox', 'mirror_perm',
+           'symmetrize', 'Detections', 'Detector', 'meta_path', 'write_meta', 'read_meta', 'detect_array', 'box_iou',
+           'match_boxes', 'score_image', 'summarize', 'HandNet', 'hand_crops', 'train_hand_net', 'hand_prob', 'rehand',
+           'detect_image', 'export_onnx', 'yolo_txt', 'draw_detections', 'load_second_stage', 'crop_embeddings',
+           'novelty_scores', 'load_novelty', 'detect_files', 'detect_cmd', 'main']
 
 # %% ../nbs/28_detect.ipynb #cb90b330
 def rogan_gladen(p_obs:float,   # observed fraction of right-handed calls
@@ -574,8 +575,54 @@ def load_second_stage(det:Detector)->tuple|None:
     name = det.meta.get("second_stage")
     return load_model(find_model(name)) if name else None
 
+NOVELTY_FILE = "bowtie_novelty"   # `find_model(NOVELTY_FILE, ".json")`: the crop-novelty reference (chapter 03)
+
+def crop_embeddings(net,                # a Siamese network (`embed.SiameseNet`)
+                    img:np.ndarray,     # 2-D grey micrograph, any dtype
+                    boxes:np.ndarray,   # (n, 4) [x0, y0, x1, y1] [px]
+                    size:int=64,        # network input edge [px]
+                    margin:float=2.5,   # crop side / longer box edge
+                   )->np.ndarray:       # float32 (n, emb)
+    "Siamese embeddings of square crops around boxes, scaled to [0, 255] like the network's training images."
+    from chiral_em.embed import embed
+    c = hand_crops(to_unit(img), boxes, size, margin)
+    return embed(net, c*255) if len(c) else np.zeros((0, int(net.init_kwargs["emb"])), np.float32)
+
+def novelty_scores(E:np.ndarray,   # (n, emb) crop embeddings
+                   ref:dict,       # novelty reference: `centroid`
+                  )->np.ndarray:   # float32 (n,) distance to the bowtie crops' centroid; high = unknown
+    "Novelty of each detection: Euclidean distance of its crop embedding to the known particles' centroid."
+    return np.linalg.norm(np.asarray(E, np.float32) - np.asarray(ref["centroid"], np.float32), axis=1)
+
+def _sha256(p):
+    import hashlib
+    return hashlib.sha256(Path(p).read_bytes()).hexdigest()
+
+def load_novelty(ref:bool|str|Path=True,   # True: the packaged/`$CHIRAL_EM_MODELS` reference; a path; False: off
+                )->tuple:                  # ((Siamese net, reference dict) or None, why it is off or "")
+    "The per-detection novelty model: the reference JSON and the Siamese network it was fitted with."
+    from chiral_em.models import find_model, load_model
+    if ref is False or ref is None: return None, "switched off"
+    try: p = find_model(NOVELTY_FILE, ".json") if ref is True else Path(ref)
+    except FileNotFoundError: return None, f"no {NOVELTY_FILE}.json reference found"
+    r = json.loads(Path(p).read_text())
+    mp = find_model(r["embed_model"])
+    if r.get("embed_sha256") and _sha256(mp) != r["embed_sha256"]:
+        return None, f"{p} was fitted with another {r['embed_model']} than {mp}; rerun chapter 03 to refit it"
+    return (load_model(mp)[0], dict(r, path=str(p))), ""
+
+def _mark_unknown(rgb:np.ndarray, boxes:np.ndarray)->np.ndarray:
+    "Overlay: grey boxes labelled 'unknown' over detections that the novelty score rejected."
+    import cv2
+    lw = max(1, round(max(rgb.shape[:2])/400))
+    for x0, y0, x1, y1 in np.asarray(boxes, int).reshape(-1, 4):
+        cv2.rectangle(rgb, (x0, y0), (x1, y1), (160, 160, 160), lw)
+        cv2.putText(rgb, "unknown", (x0, min(rgb.shape[0] - 2, y1 + 10*lw)), cv2.FONT_HERSHEY_SIMPLEX, 0.35*lw,
+                    (160, 160, 160), lw)
+    return rgb
+
 def detect_files(images, out, model=None, pixel_size=None, conf=None, mirror_tta=True, overlays=True,
-                 recursive=False, threads=None, second_stage=True)->dict:
+                 recursive=False, threads=None, second_stage=True, novelty=True)->dict:
     "Run a detector over image files; write labels/, detections.csv, overlays/, summary.json; skip bad files."
     from PIL import Image
     from chiral_em.core import atomic_write, write_json
@@ -584,6 +631,7 @@ def detect_files(images, out, model=None, pixel_size=None, conf=None, mirror_tta
     path = Path(model) if model else find_model("bowtie_yolo", ".onnx")
     det = Detector(path, threads=threads)
     hand = load_second_stage(det) if second_stage else None
+    nov, nov_off = load_novelty(novelty)
     out, hands = Path(out), hand_of(det.names)
     (out/"labels").mkdir(parents=True, exist_ok=True)
     rows, counts, imgs = [], [], iter_images(images, recursive=recursive, verbose=False)
@@ -594,30 +642,36 @@ def detect_files(images, out, model=None, pixel_size=None, conf=None, mirror_tta
         except ValueError as e:
             imgs.skip(im.path, str(e))
             continue
+        s = (novelty_scores(crop_embeddings(nov[0], im.data, d.boxes, int(nov[1]["size"]), float(nov[1]["margin"])),
+                            nov[1]) if nov else np.full(len(d), np.nan, np.float32))
+        unknown = s > nov[1]["threshold"] if nov else np.zeros(len(d), bool)
         stem = Path(im.path).stem
         with atomic_write(out/"labels"/f"{stem}.txt", "w") as f: f.write(yolo_txt(d, im.data.shape))
         if overlays:
             with atomic_write(out/"overlays"/f"{stem}.png") as f:
-                Image.fromarray(draw_detections(im.data, d, det.names, px)).save(f, format="PNG")
-        h = np.asarray(hands)[d.cls] if len(d) else np.zeros(0, int)
-        counts.append([int((h > 0).sum()), int((h < 0).sum())])
-        for b, c, p, sc in zip(d.boxes, d.cls, d.conf, d.scores):
+                Image.fromarray(_mark_unknown(draw_detections(im.data, d, det.names, px), d.boxes[unknown])).save(
+                    f, format="PNG")
+        h = np.where(unknown, 0, np.asarray(hands)[d.cls]) if len(d) else np.zeros(0, int)   # unknowns not counted
+        counts.append([int((h > 0).sum()), int((h < 0).sum()), int(unknown.sum())])
+        for b, c, p, sc, nv, u in zip(d.boxes, d.cls, d.conf, d.scores, s, unknown):
             rows.append([str(im.path), *[f"{v:.1f}" for v in b], det.names[c], f"{p:.4f}",
-                         *[f"{v:.4f}" for v in sc]])
+                         *[f"{v:.4f}" for v in sc], "" if np.isnan(nv) else f"{nv:.3f}", int(u)])
     with atomic_write(out/"detections.csv", "w") as f:
         w = csv.writer(f)
-        w.writerow(["path", "x0_px", "y0_px", "x1_px", "y1_px", "class", "conf", *[f"score_{n}" for n in det.names]])
+        w.writerow(["path", "x0_px", "y0_px", "x1_px", "y1_px", "class", "conf", *[f"score_{n}" for n in det.names],
+                    "novelty", "unknown"])
         w.writerows(rows)
-    cnt = np.array(counts, np.int64).reshape(-1, 2)
+    cnt = np.array(counts, np.int64).reshape(-1, 3)
     summ = dict(model=str(path), second_stage=det.meta.get("second_stage") if hand else None, images=len(counts),
                 skipped=[list(map(str, s)) for s in imgs.skipped],
-                n_right=int(cnt[:, 0].sum()), n_left=int(cnt[:, 1].sum()),
+                n_right=int(cnt[:, 0].sum()), n_left=int(cnt[:, 1].sum()), n_unknown=int(cnt[:, 2].sum()),
                 per_class={n: sum(r[5] == n for r in rows) for n in det.names},
-                ee=ee_interval(*cnt.sum(0)))
+                novelty=None if not nov else dict(reference=nov[1]["path"], threshold=nov[1]["threshold"]),
+                novelty_off=nov_off or None, ee=ee_interval(*cnt[:, :2].sum(0)))
     cm = det.meta.get("confusion")
     if cm is not None and len(cnt):
         (ka, fa), (fb, kb) = cm
-        summ["ee_corrected"] = corrected_ee(cnt, ka, ka + fa, kb, kb + fb)
+        summ["ee_corrected"] = corrected_ee(cnt[:, :2], ka, ka + fa, kb, kb + fb)
     write_json(out/"summary.json", summ)
     return summ
 
@@ -631,13 +685,14 @@ def detect_cmd(images:Param("image files or folders (.tif .png .jpg .dm3 .dm4 ..
                                    bool)=False,
                no_overlays:Param("do not write overlay PNGs", bool)=False,
                no_second_stage:Param("keep the detector's own R/L call (skip the model's crop classifier)", bool)=False,
+               no_novelty:Param("do not score detections for novelty (no 'unknown' calls)", bool)=False,
                recursive:Param("descend into sub-folders", bool)=False,
                threads:Param("CPU threads", int)=None,
               )->int:
-    "Detect right- and left-handed particles in SEM images; write YOLO labels, a CSV, overlays and ee ± 95 % CI."
+    "Detect right- and left-handed particles in SEM images, flag unfamiliar ones 'unknown'; labels, CSV, ee ± 95 % CI."
     import sys
     try: s = detect_files(images, out, model, pixel_size, conf, not no_mirror_tta, not no_overlays, recursive, threads,
-                          not no_second_stage)
+                          not no_second_stage, not no_novelty)
     except (FileNotFoundError, RuntimeError, KeyError, ValueError) as e:
         print(f"chiral-em detect: error: {e}", file=sys.stderr)
         return 1
@@ -648,6 +703,9 @@ def detect_cmd(images:Param("image files or folders (.tif .png .jpg .dm3 .dm4 ..
     if "ee_corrected" in s:
         c = s["ee_corrected"]
         msg += f"; corrected for the model's confusion: {c['ee']:+.3f} [{c['lo']:+.3f}, {c['hi']:+.3f}]"
+    if s["novelty"]: msg += (f"; {s['n_unknown']} detections 'unknown' (novelty > {s['novelty']['threshold']:.3g}), "
+                             "left out of the counts")
+    elif not no_novelty: print(f"note: no 'unknown' calls: {s['novelty_off']}", file=sys.stderr)
     print(f"{msg} -> {out}")
     return 0 if s["images"] or not s["skipped"] else 1
 

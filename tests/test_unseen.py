@@ -1,0 +1,107 @@
+"Per-detection novelty of `chiral-em detect` (chapter 03): crop embeddings, the reference file, 'unknown' calls."
+import json
+
+import numpy as np
+import pytest
+
+from chiral_em import detect as D
+from chiral_em.models import find_model, load_model
+
+NAMES = ["bowtie_R", "bowtie_L"]
+
+
+@pytest.fixture(scope="module")
+def siamese():
+    net, meta = load_model(find_model("bowtie_siamese"))
+    return net, meta
+
+
+@pytest.fixture(scope="module")
+def tiny_onnx(tmp_path_factory):
+    "An untrained narrow YOLOv8 exported to ONNX with a threshold low enough that it boxes something."
+    from chiral_em.core import import_ultralytics
+    ul = import_ultralytics()
+    d = tmp_path_factory.mktemp("yolo")
+    m = ul.YOLO(str(D.model_yaml(d, NAMES, "yolov8", 0.33, 0.0625)))
+    pt = d/"tiny.pt"
+    m.save(str(pt))
+    D.write_meta(pt, names=NAMES, imgsz=128, conf=0.0)
+    return D.export_onnx(pt, 128)
+
+
+def reference(path, net, centroid, threshold, **kw):
+    "Write a novelty reference JSON for the shipped Siamese model."
+    r = dict(embed_model="bowtie_siamese", embed_sha256=D._sha256(find_model("bowtie_siamese")), size=64,
+             margin=2.5, centroid=np.asarray(centroid, float).tolist(), threshold=float(threshold), **kw)
+    path.write_text(json.dumps(r))
+    return path
+
+
+def test_crop_embeddings_and_scores(siamese):
+    net, _ = siamese
+    img = (np.random.default_rng(0).random((90, 130))*255).astype(np.uint8)
+    b = np.array([[10, 10, 40, 50], [60, 20, 120, 80]], np.float32)
+    E = D.crop_embeddings(net, img, b)
+    assert E.shape == (2, net.init_kwargs["emb"]) and np.isfinite(E).all()
+    assert D.crop_embeddings(net, img, np.zeros((0, 4))).shape == (0, net.init_kwargs["emb"])
+    s = D.novelty_scores(E, dict(centroid=E[1]))
+    assert s[1] == pytest.approx(0, abs=1e-3) and s[0] > 0
+    # the score depends on the crop only: a float image in [0, 1] of the same picture gives the same embedding
+    np.testing.assert_allclose(D.crop_embeddings(net, img.astype(np.float32)/255, b), E, atol=1e-3)
+
+
+def test_load_novelty_refuses_a_stale_reference(siamese, tmp_path):
+    net, _ = siamese
+    ok = reference(tmp_path/"ok.json", net, np.zeros(net.init_kwargs["emb"]), 5.0)
+    (n, r), why = D.load_novelty(ok)
+    assert why == "" and r["threshold"] == 5.0 and r["path"] == str(ok)
+    stale = tmp_path/"stale.json"
+    stale.write_text(json.dumps(dict(json.loads(ok.read_text()), embed_sha256="0"*64)))
+    off, why = D.load_novelty(stale)
+    assert off is None and "another" in why
+    assert D.load_novelty(False) == (None, "switched off")
+
+
+def test_load_novelty_finds_the_reference_by_name(siamese, tmp_path, monkeypatch):
+    net, _ = siamese
+    monkeypatch.setenv("CHIRAL_EM_MODELS", str(tmp_path))
+    reference(tmp_path/f"{D.NOVELTY_FILE}.json", net, np.zeros(net.init_kwargs["emb"]), 1.0)
+    (n, r), why = D.load_novelty(True)
+    assert why == "" and r["threshold"] == 1.0
+
+
+@pytest.mark.parametrize("threshold, unknown", [(1e9, False), (-1.0, True)])
+def test_detect_command_calls_unknown_and_leaves_them_out_of_the_counts(tiny_onnx, siamese, tmp_path, threshold,
+                                                                         unknown, capsys):
+    from PIL import Image
+    net, _ = siamese
+    src = tmp_path/"in"
+    src.mkdir()
+    Image.fromarray((np.random.default_rng(2).random((128, 128))*255).astype(np.uint8)).save(src/"a.png")
+    ref = reference(tmp_path/"ref.json", net, np.zeros(net.init_kwargs["emb"]), threshold)
+    s = D.detect_files([src], tmp_path/"out", model=tiny_onnx, second_stage=False, novelty=ref)
+    n = sum(s["per_class"].values())
+    assert n > 0, "the untrained detector at conf 0 should box something"
+    assert s["novelty"]["threshold"] == threshold and s["novelty_off"] is None
+    assert s["n_unknown"] == (n if unknown else 0)
+    assert s["n_right"] + s["n_left"] == (0 if unknown else n)
+    rows = (tmp_path/"out"/"detections.csv").read_text().splitlines()
+    assert rows[0].endswith(",novelty,unknown") and len(rows) == n + 1
+    assert all(r.endswith(",1" if unknown else ",0") for r in rows[1:])
+    assert (tmp_path/"out"/"overlays"/"a.png").exists()   # unknown boxes drawn grey
+
+
+def test_detect_command_without_reference_says_so(tiny_onnx, tmp_path, monkeypatch, capsys):
+    from PIL import Image
+    monkeypatch.setenv("CHIRAL_EM_MODELS", str(tmp_path))     # holds no bowtie_novelty.json
+    monkeypatch.setattr(D, "NOVELTY_FILE", "no_such_reference")
+    src = tmp_path/"in"
+    src.mkdir()
+    Image.fromarray((np.random.default_rng(3).random((64, 64))*255).astype(np.uint8)).save(src/"a.png")
+    assert D.main([str(src), "--out", str(tmp_path/"out"), "--model", str(tiny_onnx), "--no-second-stage"]) == 0
+    assert "no 'unknown' calls" in capsys.readouterr().err
+    s = json.loads((tmp_path/"out"/"summary.json").read_text())
+    assert s["novelty"] is None and s["n_unknown"] == 0
+    assert D.main([str(src), "--out", str(tmp_path/"o2"), "--model", str(tiny_onnx), "--no-second-stage",
+                   "--no-novelty"]) == 0
+    assert "no 'unknown' calls" not in capsys.readouterr().err
