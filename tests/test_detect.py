@@ -12,15 +12,9 @@ NAMES = ["bowtie_R", "bowtie_L"]
 
 @pytest.fixture(scope="module")
 def tiny_model(tmp_path_factory):
-    "An untrained narrow YOLOv8 (speed and equivariance do not depend on the weights), as .pt and .onnx."
-    from chiral_em.core import import_ultralytics
-    ul = import_ultralytics()
-    d = tmp_path_factory.mktemp("yolo")
-    m = ul.YOLO(str(D.model_yaml(d, NAMES, "yolov8", 0.33, 0.0625)))
-    pt = d/"tiny.pt"
-    m.save(str(pt))
-    D.write_meta(pt, names=NAMES, imgsz=128, conf=0.001)
-    return pt, D.export_onnx(pt, 128)
+    "An untrained narrow YOLOv8, as .pt and .onnx, with a threshold low enough that it boxes something."
+    from yolo_fixtures import tiny_detector
+    return tiny_detector(tmp_path_factory.mktemp("yolo"), conf=0.001)
 
 
 def test_mirror_swap_swaps_classes_and_mirrors_boxes():

@@ -19,14 +19,8 @@ def siamese():
 @pytest.fixture(scope="module")
 def tiny_onnx(tmp_path_factory):
     "An untrained narrow YOLOv8 exported to ONNX with a threshold low enough that it boxes something."
-    from chiral_em.core import import_ultralytics
-    ul = import_ultralytics()
-    d = tmp_path_factory.mktemp("yolo")
-    m = ul.YOLO(str(D.model_yaml(d, NAMES, "yolov8", 0.33, 0.0625)))
-    pt = d/"tiny.pt"
-    m.save(str(pt))
-    D.write_meta(pt, names=NAMES, imgsz=128, conf=0.0)
-    return D.export_onnx(pt, 128)
+    from yolo_fixtures import tiny_detector
+    return tiny_detector(tmp_path_factory.mktemp("yolo"), conf=0.0)[1]
 
 
 def reference(path, net, centroid, threshold, **kw):
