@@ -135,3 +135,15 @@ def test_default_beats_baseline_on_a_real_image():
     gt = measure.label(iio.imread(root / "test/labels/label_0.png")[..., 0] > 0, connectivity=2)
     f = lambda lab: summarize_eval([eval_instances(gt, lab)])["f1"]
     assert f(segment_default(img)) >= f(segment_baseline(img))
+
+
+def test_segment_refuses_a_micrograph_far_outside_the_networks_sampling(tmp_path):
+    "A 1024² TEM frame at 2.59 nm/px would be resampled 130× to 0.2 Å/px (~65 GiB): skipped with the reason instead."
+    import json
+    from chiral_em.emio import write_tif
+    from chiral_em.segment import main
+    img = (np.random.default_rng(0).random((1024, 1024))*255).astype(np.float32)
+    write_tif(tmp_path/"liquid_cell.tif", img, pixel_size=2.59)
+    assert main([str(tmp_path/"liquid_cell.tif"), "--out", str(tmp_path/"out")]) == 1
+    s = json.loads((tmp_path/"out"/"summary.json").read_text())
+    assert not s["results"] and "the network was trained at" in s["skipped"][0]["reason"].lower()
