@@ -120,12 +120,13 @@ MAX_PIXELS = 64_000_000  # largest resampled image [px] (256 MB as float32); bou
 def to_sampling(image:np.ndarray,
                 sampling:float,  # sampling of `image` [Å/px]
                 target:float,    # sampling wanted [Å/px]
+                max_zoom:float=MAX_RESAMPLE, # largest zoom factor either way
                )->np.ndarray:    # float32 image at `target`
     "Resample an image from `sampling` to `target` (both [Å/px]), linear interpolation; refuse absurd zooms."
     if sampling <= 0 or target <= 0: raise ValueError(f"samplings must be > 0 Å/px, got {sampling}, {target}")
     f = sampling / target
     out = np.ceil(np.array(image.shape[:2], float)*f)
-    if not 1/MAX_RESAMPLE <= f <= MAX_RESAMPLE or out.prod() > MAX_PIXELS:
+    if not 1/max_zoom <= f <= max_zoom or out.prod() > MAX_PIXELS:
         raise ValueError(f"the image's sampling {sampling:.3g} Å/px is {f:.3g}× the network's {target:.3g} Å/px; "
                          f"resampling would give {int(out[0]):,} × {int(out[1]):,} px. The network was trained at "
                          f"{target:.3g} Å/px: check the pixel size (--pixel-size, nm/px) or use a network made for "
