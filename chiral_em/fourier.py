@@ -4,7 +4,7 @@
 
 # %% auto #0
 __all__ = ['radial_nps', 'fit_mtf', 'friedel_pairs', 'masked_power', 'ring_normalise', 'fringe_sets', 'zone_axis_ratio',
-           'window_starts', 'sliding_window_predict']
+           'lattice_period', 'lattice_sampling', 'window_starts', 'sliding_window_predict']
 
 # %% ../nbs/23_fourier.ipynb #c22936367
 import numpy as np
@@ -126,6 +126,47 @@ def zone_axis_ratio(image:np.ndarray,   # HRTEM image (h, w)
     sets = fringe_sets(friedel_pairs(P, kmin, kmax, nsig), min_angle)[:n_pairs]
     sets = [I for I in sets if I >= min_rel * sets[0]]
     return sets[0] / sets[-1] if len(sets) >= 2 else float("inf")
+
+# %% ../nbs/23_fourier.ipynb #lat00002
+def lattice_period(image:np.ndarray,       # atomic-resolution image (h, w)
+                   min_period:float=2.5,   # shortest period considered [px] (Nyquist is 2)
+                   max_period:float=None,  # longest period considered [px]; default: a quarter of the field
+                   min_strength:float=30., # spot / ring-median power below which there is no lattice
+                   rel_strength:float=0.1, # spots this fraction as strong as the strongest count as reflections
+                  )->tuple:                # (period [px], strength, direction [deg])
+    "Period of the lowest-order lattice fringes of an image (longest period among strong spots of its power spectrum)."
+    from chiral_em.core import check_image
+    from scipy.ndimage import maximum_filter
+    a = check_image(image).astype(np.float64)
+    n = min(a.shape)
+    y0, x0 = (a.shape[0] - n) // 2, (a.shape[1] - n) // 2
+    a = a[y0:y0 + n, x0:x0 + n]
+    a = (a - a.mean()) * np.outer(np.hanning(n), np.hanning(n))
+    P = np.abs(np.fft.fftshift(np.fft.fft2(a))) ** 2
+    yy, xx = np.mgrid[:n, :n] - n // 2
+    k = np.hypot(yy, xx)
+    kmin, kmax = n / (max_period or n / 4), n / min_period
+    ring = np.rint(k).astype(int)
+    med = np.array([np.median(P[ring == r]) if (ring == r).any() else np.inf for r in range(ring.max() + 1)])
+    rel = np.where((k >= kmin) & (k <= kmax), P / np.maximum(med[ring], 1e-300), 0)
+    top = rel.max()
+    if top < min_strength:
+        raise ValueError(f"no lattice fringes found (strongest spot {top:.3g}× its ring median, "
+                         f"< {min_strength:g}): not an atomic-resolution image, or the lattice is too weak")
+    cand = (rel >= max(min_strength, rel_strength * top)) & (rel == maximum_filter(rel, 3))
+    iy, ix = min(zip(*np.nonzero(cand)), key=lambda t: k[t])   # the reflection nearest the centre
+    strength = float(rel[iy, ix])
+    sl = np.s_[max(iy - 1, 0):iy + 2, max(ix - 1, 0):ix + 2]
+    w = P[sl]
+    cy, cx = (w * yy[sl]).sum() / w.sum(), (w * xx[sl]).sum() / w.sum()
+    return n / np.hypot(cy, cx), strength, float(np.degrees(np.arctan2(cy, cx)) % 180)
+
+def lattice_sampling(image:np.ndarray,  # atomic-resolution image (h, w)
+                     d_spacing:float,   # d-spacing of the image's strongest reflection [Å]
+                     **kw)->float:      # sampling [Å/px]
+    "Sampling of an uncalibrated atomic-resolution image from the period of its strongest fringes and their d-spacing."
+    if not d_spacing > 0: raise ValueError(f"d_spacing must be > 0 Å, got {d_spacing}")
+    return d_spacing / lattice_period(image, **kw)[0]
 
 # %% ../nbs/23_fourier.ipynb #c54255143
 def window_starts(n:int, window:int, stride:int)->list:
