@@ -13,16 +13,25 @@ import pandas as pd
 from fastcore.script import Param
 from .core import atomic_write, run_command, save_png, threads, write_json
 from .segment import segment_default, segment_baseline
+from .instances import segment_instances
 from .measure import particle_features, crop_particles
 from .shape import predict, resim_jaccard, refine_params
 from .groups import CNN_COLS, FEATURE_SETS, zscore, cluster, choose_k, group_table, ensemble_size
 from .viz import plot_outputs, summary_figures, montage, population_montage, overlay
 
 # %% ../nbs/04b_morphology.ipynb #cc673b8e
+_INSTANCE_NET = {}
+
+def _instance_net()->tuple:
+    "The shipped instance-separation network (`instances_unet`) and its meta, loaded once."
+    from chiral_em import models
+    if not _INSTANCE_NET: _INSTANCE_NET["net"] = models.load_model(models.find_model("instances_unet"))
+    return _INSTANCE_NET["net"]
+
 def analyse_image(img,                         # 2-D micrograph
                   model,                       # trained `shape.ShapeCNN` (reads crops or masks: its `input_kind`)
                   pixel_size:float|None=None,  # [nm/px] from the file or the user; None = features in px only
-                  pipeline:str="default",      # "default" or "baseline"
+                  pipeline:str="default",      # "default", "baseline" or "network" (touching particles split)
                   dark:bool|None=None,         # polarity; None = automatic (baseline: dark)
                   n_phase:int=24,              # phases for the per-particle re-simulation Jaccard (0 = skip)
                   refine:bool=False,           # fit (p, d, L_ratio) to each outline from the CNN's estimate (slower)
@@ -32,7 +41,8 @@ def analyse_image(img,                         # 2-D micrograph
     if pipeline == "default": lab = segment_default(img, dark=dark, annotations=annotations)
     elif pipeline == "baseline":
         lab = segment_baseline(img, dark=True if dark is None else dark, annotations=annotations)
-    else: raise ValueError(f"unknown pipeline {pipeline!r}; use default or baseline")
+    elif pipeline == "network": lab = segment_instances(img, *_instance_net(), annotations=annotations)
+    else: raise ValueError(f"unknown pipeline {pipeline!r}; use default, baseline or network")
     df = particle_features(lab, pixel_size)
     crops, masks, ids, native = crop_particles(img, lab)
     with threads(1):                                           # small batches: one thread avoids OpenMP spin-waits
@@ -84,7 +94,7 @@ def run_morphology(paths,                       # image files or folders
                                                 # metadata
                    model=None,                  # model file, a loaded ShapeCNN, or None = the shipped mask CNN
                    clusters="auto",             # "auto" (silhouette, K = 2..12) or a number of groups
-                   pipeline:str="default",      # segmentation pipeline: "default" or "baseline"
+                   pipeline:str="default",      # segmentation pipeline: "default", "baseline" or "network"
                    polarity:str="auto",         # "auto", "dark" or "bright" particles
                    include_border:bool=False,   # cluster particles touching the image border too
                    verbose:bool=True,           # print what is read and skipped
@@ -151,7 +161,9 @@ def morphology(images:Param("image files or folders", str, nargs="+"),
                pixel_size:str|None=None,     # [nm/px], or 'auto' to read the scale bar; overrides the files' metadata
                model:str|None=None,          # model file (models.save_model); default: the shipped mask CNN
                clusters:str="auto",          # 'auto' (silhouette, K=2..12) or a number of groups
-               pipeline:Param("segmentation pipeline", str, choices=["default", "baseline"])="default",
+               pipeline:Param("segmentation: default (classical), baseline (MATLAB port) or network (splits "
+                              "touching particles; `instances` notebook)", str,
+                              choices=["default", "baseline", "network"])="default",
                polarity:Param("particles darker/brighter than background", str,
                               choices=["auto", "dark", "bright"])="auto",
                include_border:bool=False,    # cluster particles touching the image border too
