@@ -7,7 +7,7 @@ __all__ = ['CLASSES', 'MOS2', 'IMAGING', 'IMAGING_RANGES', 'STRUCTURE_RANGES', '
            'draw_structure', 'structure_atoms', 'label_map', 'mos2_exit_wave', 'simulate_item', 'generate',
            's_vacancies', 'draw_series', 'fourier_shift', 'series_intensity', 'render_series', 'vacancy_movie']
 
-# %% ../../nbs/17_mos2.ipynb #2e003348
+# %% ../../nbs/17_mos2.ipynb #c2b48e9e
 import numpy as np
 from ase import Atoms
 from ase.build import mx2
@@ -22,7 +22,7 @@ IMAGING = dict(
     energy=80e3,                 # beam energy [eV]: issue 15 (below the ≈ 90 kV S knock-on threshold of MoS₂)
     Cs=-15e4,                    # spherical aberration C30 [Å] (−15 µm, negative-Cs imaging, Jia et al. 2003); ours
     focal_spread=30.,            # 1/e half-width [Å]: Cc 1.4 mm × ΔE 0.3 eV FWHM (cold FEG) / 80 kV; ours
-    aperture=30.,                # objective semiangle [mrad] (0.72 Å⁻¹: passes the 2.74 and 1.59 Å reflections); ours
+    aperture=30.,                # objective semiangle [mrad] (0.72 Å⁻¹: passes 2.74 and 1.59 Å); ours
     defoci=(-140., -80., -20.),  # focal series Δf [Å], positive = underfocus; chosen from the CTF in 05b_mos2
     mtf=(0.08, 0.45, 2.6),       # detector MTF (c, q0 [Nyquist], r): chapter 05's camera (`05_hrtem` true_mtf)
     slice_thickness=1.6,         # multislice slice [Å]: the three atomic planes in separate slices; ours
@@ -47,7 +47,7 @@ STRUCTURE_RANGES = dict(
 )
 DATA_VERSION = "1"
 
-# %% ../../nbs/17_mos2.ipynb #027d8a71
+# %% ../../nbs/17_mos2.ipynb #d150853f
 def mos2_sites(extent:float,          # edge of the square field to fill [Å]
                rotation:float=0.,     # in-plane rotation [deg]
                offset=(0., 0.),       # lattice translation [Å]
@@ -68,7 +68,7 @@ def mos2_sites(extent:float,          # edge of the square field to fill [Å]
         out.append(xy[((xy >= 0) & (xy < extent)).all(1)])
     return out[0], out[1]
 
-# %% ../../nbs/17_mos2.ipynb #2ce92687
+# %% ../../nbs/17_mos2.ipynb #0c59b439
 _R = STRUCTURE_RANGES
 
 def draw_structure(rng:np.random.Generator, # random generator
@@ -104,7 +104,7 @@ def structure_atoms(st:dict,          # from `draw_structure`
     L = st["extent"]
     return Atoms(sym, positions=np.array(pos).reshape(-1, 3) % (L, L, 1e9), cell=(L, L, 2 * z0), pbc=True)
 
-# %% ../../nbs/17_mos2.ipynb #2c94d4b0
+# %% ../../nbs/17_mos2.ipynb #931678bd
 def label_map(xy:np.ndarray,       # column positions (n, 2) [Å] in the output field
               cls:np.ndarray,      # column classes (n,) 1..4
               shape:tuple,         # output (ny, nx) [px]
@@ -126,7 +126,7 @@ def label_map(xy:np.ndarray,       # column positions (n, 2) [Å] in the output 
         out[i0:i1, j0:j1][inside] = c
     return out
 
-# %% ../../nbs/17_mos2.ipynb #8ab55433
+# %% ../../nbs/17_mos2.ipynb #1c7d396c
 def mos2_exit_wave(atoms:Atoms,   # from `structure_atoms`
                    gpts:int,      # wave grid edge [px] (cell edge / gpts = wave sampling)
                    energy:float=IMAGING["energy"], slice_thickness:float=IMAGING["slice_thickness"],  # [eV], [Å]
@@ -172,12 +172,12 @@ def generate(seed:int, n:int, start:int=0, **kw)->dict:
     return out
 
 def s_vacancies(cls:np.ndarray, site:np.ndarray=None)->int:
-    "Missing S atoms among columns: one per S₁ column, two per empty S site (all vacancies count as S if `site` is None)."
+    "Missing S atoms: one per S₁ column, two per empty S site (any vacancy counts as S if `site` is None)."
     cls = np.asarray(cls)
     v = (cls == 4) if site is None else (cls == 4) & (np.asarray(site) == 1)
     return int((cls == 3).sum() + 2 * v.sum())
 
-# %% ../../nbs/17_mos2.ipynb #9e9fccb6
+# %% ../../nbs/17_mos2.ipynb #2bc73ff5
 _I = IMAGING_RANGES
 
 def draw_series(rng:np.random.Generator,  # random generator
@@ -198,7 +198,8 @@ def draw_series(rng:np.random.Generator,  # random generator
     sh = rng.uniform(-r["shift"], r["shift"], (3, 2))
     sh[1] = 0
     return dict(defoci=df, Cs=float(rng.uniform(*r["Cs"])), focal_spread=float(rng.uniform(*r["focal_spread"])),
-                astigmatism=float(rng.uniform(*r["astig"])), astig_angle=float(rng.uniform(0, np.pi)), shifts=sh, dose=d)
+                astigmatism=float(rng.uniform(*r["astig"])), astig_angle=float(rng.uniform(0, np.pi)),
+                shifts=sh, dose=d)
 
 def fourier_shift(img:np.ndarray, shift)->np.ndarray:
     "Periodic sub-pixel shift of an image by (dx, dy) [px]."
@@ -229,7 +230,7 @@ def render_series(wave:np.ndarray, sampling:float, cond:dict, # exit wave, [Å/p
     I = series_intensity(wave, sampling, cond, margin_px)
     return np.stack([standardize(detect(f, cond["dose"], sampling, rng, mtf_params)) for f in I])
 
-# %% ../../nbs/17_mos2.ipynb #9f735818
+# %% ../../nbs/17_mos2.ipynb #c47c2ca8
 MOVIE_RANGES = dict(
     sputter_rate=1.5,  # S atoms removed per frame in the simulated field (Poisson mean); ours
     p_hop=0.3,         # probability per frame that a vacancy hops to a neighbouring S site; ours
@@ -239,14 +240,14 @@ def _s_count(cls:np.ndarray)->np.ndarray:
     "S atoms held by S-sublattice columns of class 2 (two), 3 (one), 4 (none)."
     return np.select([cls == 2, cls == 3], [2, 1], 0)
 
-def vacancy_movie(seed:int,             # movie seed: structure from default_rng([seed, 0]), frame t's events from [seed, t]
+def vacancy_movie(seed:int,             # structure from default_rng([seed, 0]), frame t's events from [seed, t]
                   n_frames:int=10,      # frames
                   out_px:int=128, sampling:float=0.2, margin_px:int=24,  # as `simulate_item`
                   sputter_rate:float=MOVIE_RANGES["sputter_rate"],  # S atoms removed per frame (Poisson mean)
                   p_hop:float=MOVIE_RANGES["p_hop"],                # hop probability per vacancy and frame
                   ranges:dict=None,     # STRUCTURE_RANGES overrides for the first frame
                  )->dict:               # per frame: wave, labels, xy, cls, site, n_vac (missing S in the output field)
-    "A time series of one MoS₂ field in which S vacancies appear (sputtering) and migrate (hops to neighbouring sites)."
+    "A time series of one MoS₂ field whose S vacancies appear (sputtering) and migrate (hops to neighbours)."
     if n_frames < 1: raise ValueError(f"n_frames must be >= 1, got {n_frames}")
     if sputter_rate < 0 or not 0 <= p_hop <= 1: raise ValueError("need sputter_rate >= 0 and 0 <= p_hop <= 1")
     from scipy.spatial import cKDTree
