@@ -6,7 +6,7 @@
 __all__ = ['class_weights', 'train_species', 'class_probs', 'find_columns', 'match_columns', 'column_f1', 'site_features',
            'analyse_series', 'read_series', 'species_files', 'main']
 
-# %% ../nbs/29b_species.ipynb #09deafe0
+# %% ../nbs/29b_species.ipynb #28899b1f
 import numpy as np
 from .sim.mos2 import CLASSES, s_vacancies
 
@@ -42,7 +42,7 @@ def train_species(net, batch_fn,       # batch_fn(step) -> (x (B, C, H, W) float
     net.eval()
     return hist
 
-# %% ../nbs/29b_species.ipynb #a1d52c39
+# %% ../nbs/29b_species.ipynb #a6d5b208
 def class_probs(net, x:np.ndarray,   # (C, H, W) standardised frames at the network's sampling
                )->np.ndarray:        # float32 (n_classes, H, W) softmax probabilities
     "Per-pixel class probabilities of a focal-series (or single-frame) network; pads to the U-Net's multiple."
@@ -133,7 +133,7 @@ def site_features(x:np.ndarray,     # (C, H, W) frames
                                                   min(max(int(round(px)), 0), W - 1)]
     return out
 
-# %% ../nbs/29b_species.ipynb #7bb9399f
+# %% ../nbs/29b_species.ipynb #0f0fb2f4
 def analyse_series(frames,              # (3, H, W) focal series (frames in the model's defocus order), any scale
                    sampling:float,      # pixel size of the frames [Å/px]
                    net, meta:dict,      # network and metadata from `models.load_model`
@@ -154,7 +154,7 @@ def analyse_series(frames,              # (3, H, W) focal series (frames in the 
     counts = {CLASSES[c]: int((sp == c).sum()) for c in range(1, len(CLASSES))}
     return dict(xy_A=xy, xy_px=xy / sampling - 0.5, species=sp, counts=counts, n_vac=s_vacancies(sp))
 
-# %% ../nbs/29b_species.ipynb #525b3e54
+# %% ../nbs/29b_species.ipynb #9d99aca1
 def read_series(paths:list,      # one 3-frame stack, or single-frame files grouped in threes
                )->list:          # [(name, [3 frames], pixel size [nm/px] or None), ...] or (name, error) entries
     "Group input files into focal series: a multi-frame .tif is one series; single frames go in threes in order."

@@ -7,7 +7,7 @@ __all__ = ['CLASSES', 'MOS2', 'IMAGING', 'IMAGING_RANGES', 'STRUCTURE_RANGES', '
            'draw_structure', 'structure_atoms', 'label_map', 'mos2_exit_wave', 'simulate_item', 'generate',
            's_vacancies', 'draw_series', 'fourier_shift', 'series_intensity', 'render_series', 'vacancy_movie']
 
-# %% ../../nbs/17_mos2.ipynb #c2b48e9e
+# %% ../../nbs/17_mos2.ipynb #7ba28b20
 import numpy as np
 from ase import Atoms
 from ase.build import mx2
@@ -47,7 +47,7 @@ STRUCTURE_RANGES = dict(
 )
 DATA_VERSION = "1"
 
-# %% ../../nbs/17_mos2.ipynb #d150853f
+# %% ../../nbs/17_mos2.ipynb #818c457b
 def mos2_sites(extent:float,          # edge of the square field to fill [Å]
                rotation:float=0.,     # in-plane rotation [deg]
                offset=(0., 0.),       # lattice translation [Å]
@@ -68,7 +68,7 @@ def mos2_sites(extent:float,          # edge of the square field to fill [Å]
         out.append(xy[((xy >= 0) & (xy < extent)).all(1)])
     return out[0], out[1]
 
-# %% ../../nbs/17_mos2.ipynb #0c59b439
+# %% ../../nbs/17_mos2.ipynb #c9336d9b
 _R = STRUCTURE_RANGES
 
 def draw_structure(rng:np.random.Generator, # random generator
@@ -104,7 +104,7 @@ def structure_atoms(st:dict,          # from `draw_structure`
     L = st["extent"]
     return Atoms(sym, positions=np.array(pos).reshape(-1, 3) % (L, L, 1e9), cell=(L, L, 2 * z0), pbc=True)
 
-# %% ../../nbs/17_mos2.ipynb #931678bd
+# %% ../../nbs/17_mos2.ipynb #d2ea3ffc
 def label_map(xy:np.ndarray,       # column positions (n, 2) [Å] in the output field
               cls:np.ndarray,      # column classes (n,) 1..4
               shape:tuple,         # output (ny, nx) [px]
@@ -126,7 +126,7 @@ def label_map(xy:np.ndarray,       # column positions (n, 2) [Å] in the output 
         out[i0:i1, j0:j1][inside] = c
     return out
 
-# %% ../../nbs/17_mos2.ipynb #1c7d396c
+# %% ../../nbs/17_mos2.ipynb #1ea941cd
 def mos2_exit_wave(atoms:Atoms,   # from `structure_atoms`
                    gpts:int,      # wave grid edge [px] (cell edge / gpts = wave sampling)
                    energy:float=IMAGING["energy"], slice_thickness:float=IMAGING["slice_thickness"],  # [eV], [Å]
@@ -177,7 +177,7 @@ def s_vacancies(cls:np.ndarray, site:np.ndarray=None)->int:
     v = (cls == 4) if site is None else (cls == 4) & (np.asarray(site) == 1)
     return int((cls == 3).sum() + 2 * v.sum())
 
-# %% ../../nbs/17_mos2.ipynb #2bc73ff5
+# %% ../../nbs/17_mos2.ipynb #49c982a1
 _I = IMAGING_RANGES
 
 def draw_series(rng:np.random.Generator,  # random generator
@@ -230,7 +230,7 @@ def render_series(wave:np.ndarray, sampling:float, cond:dict, # exit wave, [Å/p
     I = series_intensity(wave, sampling, cond, margin_px)
     return np.stack([standardize(detect(f, cond["dose"], sampling, rng, mtf_params)) for f in I])
 
-# %% ../../nbs/17_mos2.ipynb #c47c2ca8
+# %% ../../nbs/17_mos2.ipynb #57d27c4c
 MOVIE_RANGES = dict(
     sputter_rate=1.5,  # S atoms removed per frame in the simulated field (Poisson mean); ours
     p_hop=0.3,         # probability per frame that a vacancy hops to a neighbouring S site; ours
