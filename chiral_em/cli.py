@@ -138,6 +138,8 @@ COMMANDS = {
                    "compose a YOLO training set from micrographs with particle masks: cut out, fill, mirror [ch. 02]"),
     "detect":     ("chiral_em.detect:main",
                    "detect right-/left-handed particles in SEM images; YOLO labels, CSV, overlays, ee ± CI [ch. 02]"),
+    "species":    ("chiral_em.species:main",
+                   "atomic columns, species (Mo/S₂/S₁/vacancy) and S-vacancy counts from MoS₂ focal series [ch. 05b]"),
 }
 
 def available_commands()->dict:
