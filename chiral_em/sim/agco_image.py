@@ -5,7 +5,7 @@
 # %% auto #0
 __all__ = ['IMAGE_RANGES', 'random_rotation', 'agco_scene', 'render_draws', 'image_cluster', 'generate_images', 'benchmark']
 
-# %% ../../nbs/15a_agco_image.ipynb #df7d8b1b
+# %% ../../nbs/15a_agco_image.ipynb #e74cbc84
 import json, os
 from pathlib import Path
 import numpy as np
@@ -55,7 +55,7 @@ def agco_scene(positions, types,            # MD cluster (n, 3) [Å], (n,) 0 = A
     scene.pbc = True
     return scene, cl, dict(rotation=R, centre=c, support=th)
 
-# %% ../../nbs/15a_agco_image.ipynb #c48a45eb
+# %% ../../nbs/15a_agco_image.ipynb #4b012746
 def render_draws(wave:np.ndarray,          # exit wave at sampling / 2, (2P, 2P) complex
                  rng:np.random.Generator,  # imaging draws and noise
                  n_draws:int=IMAGE_RANGES["n_draws"],
@@ -95,12 +95,12 @@ def image_cluster(cluster:dict,          # from `md.simulate_cluster` / `md.load
                n_carbon=np.int32(len(scene) - len(cl)))
     return out
 
-# %% ../../nbs/15a_agco_image.ipynb #f00cadeb
+# %% ../../nbs/15a_agco_image.ipynb #b5acc5bd
 def generate_images(cluster_paths:list, out_dir, seed:int=0,  # MD cluster files, output folder, image-set seed
                     out_px:int=128, n_draws:int=IMAGE_RANGES["n_draws"],
                     scheduler=None,   # "threads" (default), "synchronous", a distributed Client or its address
-                    chunk:int=16, progress:bool=True)->list:  # paths of the image files, in cluster order
-    "Image every cluster (one exit wave, `n_draws` clean/noisy pairs each), resumably, as dask tasks."
+                    chunk:int=16, progress:bool=True)->list:  # image file per cluster, None where it failed
+    "Image every cluster (one exit wave, `n_draws` clean/noisy pairs each), resumably, as dask tasks; a cluster that fails (e.g. too large for the field) is reported and skipped."
     import dask
     from tqdm.auto import tqdm
     from chiral_em.sim.md import _scheduler
@@ -110,15 +110,18 @@ def generate_images(cluster_paths:list, out_dir, seed:int=0,  # MD cluster files
     todo = [i for i, p in enumerate(paths) if not p.exists()]
     sch = _scheduler(scheduler)
     def one(i):
-        c = load_arrays(cluster_paths[i])
-        return image_cluster(c, [seed, i], out_px, n_draws)
+        try: return image_cluster(load_arrays(cluster_paths[i]), [seed, i], out_px, n_draws)
+        except (ValueError, OSError, KeyError) as e: return f"{cluster_paths[i]}: {e}"
     for k in tqdm(range(0, len(todo), chunk), desc="HRTEM images", disable=not progress, leave=False):
         idx = todo[k:k + chunk]
         for i, r in zip(idx, dask.compute(*[dask.delayed(one)(i) for i in idx], scheduler=sch)):
-            save_arrays(paths[i], r)
+            if isinstance(r, str):
+                print(f"skipped {r}")
+                paths[i] = None
+            else: save_arrays(paths[i], r)
     return paths
 
-# %% ../../nbs/15a_agco_image.ipynb #439dceb8
+# %% ../../nbs/15a_agco_image.ipynb #7baad0ae
 def benchmark(cluster:dict, out_px:int=128, n_structures:int=2, n_draws:int=5, seed:int=0)->dict:
     "Seconds per new structure (scene + 20-slice exit wave) and per extra imaging draw (CTF, clean, noisy)."
     import time
