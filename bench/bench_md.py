@@ -1,5 +1,5 @@
-"Benchmark: CPU time per MD cluster (sim.md, LAMMPS, one thread) and per AgCo HRTEM structure/draw (sim.agco_image).
-Writes results/bench/md.json."
+"""Benchmark: CPU time per MD cluster (sim.md, LAMMPS, one thread) and per AgCo HRTEM structure/draw
+(sim.agco_image). Writes results/bench/md.json."""
 import time
 import numpy as np
 from chiral_em.core import project_root, versions, write_json
