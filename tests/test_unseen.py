@@ -99,3 +99,52 @@ def test_detect_command_without_reference_says_so(tiny_onnx, tmp_path, monkeypat
     assert D.main([str(src), "--out", str(tmp_path/"o2"), "--model", str(tiny_onnx), "--no-second-stage",
                    "--no-novelty"]) == 0
     assert "no 'unknown' calls" not in capsys.readouterr().err
+
+
+def oe_reference(path, models_dir, threshold, width=4):
+    "Save an untrained `OENet` as `<models_dir>/oe_test.pt` and write an OE novelty reference naming it."
+    from chiral_em.models import save_model
+    torch = pytest.importorskip("torch")
+    torch.manual_seed(0)
+    mp = save_model(models_dir/"oe_test.pt", D.OENet(width), dict(input_kind="crop", sampling=None, profile="test",
+                                                                  data_version="1", seed=0, example_input=[1, 1, 64, 64]))
+    path.write_text(json.dumps(dict(scorer="oe", oe_model="oe_test", oe_sha256=D._sha256(mp), score="msp", size=64,
+                                    margin=2.5, threshold=float(threshold))))
+    return path
+
+
+def test_oe_reference_loads_scores_and_refuses_a_stale_network(tmp_path, monkeypatch):
+    monkeypatch.setenv("CHIRAL_EM_MODELS", str(tmp_path))
+    ref = oe_reference(tmp_path/"oe.json", tmp_path, -0.6)
+    (net, r), why = D.load_novelty(ref)
+    assert why == "" and isinstance(net, D.OENet) and r["scorer"] == "oe"
+    img = (np.random.default_rng(1).random((100, 120))*255).astype(np.uint8)
+    b = np.array([[10, 10, 40, 50], [60, 20, 110, 80]], np.float32)
+    s = D.detection_novelty((net, r), img, b)
+    assert s.shape == (2,) and ((s >= -1) & (s <= -0.5)).all()          # −max of two softmax probabilities
+    e = D.oe_scores(net, D.hand_crops(D.to_unit(img), b, 64, 2.5)*255)["energy"]
+    assert e.shape == (2,) and np.isfinite(e).all()
+    assert D.detection_novelty((net, r), img, np.zeros((0, 4))).shape == (0,)
+    stale = tmp_path/"stale.json"
+    stale.write_text(json.dumps(dict(json.loads(ref.read_text()), oe_sha256="0"*64)))
+    off, why = D.load_novelty(stale)
+    assert off is None and "another" in why
+    gone = tmp_path/"gone.json"
+    gone.write_text(json.dumps(dict(json.loads(ref.read_text()), oe_model="no_such_model")))
+    off, why = D.load_novelty(gone)
+    assert off is None and "missing" in why
+
+
+@pytest.mark.parametrize("threshold, unknown", [(1e9, False), (-2.0, True)])
+def test_detect_command_with_an_oe_reference(tiny_onnx, tmp_path, monkeypatch, threshold, unknown):
+    from PIL import Image
+    monkeypatch.setenv("CHIRAL_EM_MODELS", str(tmp_path))
+    src = tmp_path/"in"
+    src.mkdir()
+    Image.fromarray((np.random.default_rng(2).random((128, 128))*255).astype(np.uint8)).save(src/"a.png")
+    ref = oe_reference(tmp_path/"oe.json", tmp_path, threshold)
+    s = D.detect_files([src], tmp_path/"out", model=tiny_onnx, second_stage=False, novelty=ref)
+    n = sum(s["per_class"].values())
+    assert n > 0 and s["novelty"]["threshold"] == threshold
+    assert s["n_unknown"] == (n if unknown else 0)
+    assert s["n_right"] + s["n_left"] == (0 if unknown else n)
