@@ -7,7 +7,7 @@ __all__ = ['TRACK_COLUMNS', 'core_target', 'training_batch', 'predict_frames', '
            'measure_particles', 'detect_frames', 'detect_frames_otsu', 'nn_distance', 'link', 'unwrap_angles', 'msd',
            'evaluate', 'read_movie', 'load_tracker', 'track_movie', 'frame_sheet', 'msd_figure', 'track', 'main']
 
-# %% ../nbs/29_track.ipynb #8933972c
+# %% ../nbs/29_track.ipynb #699476fb
 import numpy as np, pandas as pd
 from pathlib import Path
 from scipy import ndimage as ndi
@@ -16,7 +16,7 @@ from .sim.liquid_cell import simulate_movie
 
 TRACK_COLUMNS = ["frame", "id", "x", "y", "angle", "layer"]   # the trajectories CSV (x, y [px], angle [deg])
 
-# %% ../nbs/29_track.ipynb #25a2dcf0
+# %% ../nbs/29_track.ipynb #20309cea
 def core_target(labels:np.ndarray,  # instance labels (H, W), 0 = background
                 core_px:float=3.,   # minimum distance of a core pixel from the particle outline [px]
                )->np.ndarray:       # bool core map
@@ -45,7 +45,7 @@ def training_batch(step:int,            # batch index: image i = step·batch + b
         ys.append(np.rot90(np.stack([lab[sl] > 0, core_target(lab[sl], core_px)]), k, axes=(1, 2)))
     return np.ascontiguousarray(np.stack(xs)[:, None], np.float32), np.ascontiguousarray(np.stack(ys), np.float32)
 
-# %% ../nbs/29_track.ipynb #9e2fb609
+# %% ../nbs/29_track.ipynb #1e19411a
 def predict_frames(net, frames:np.ndarray)->np.ndarray:  # (T, H, W) → (T, C, H, W) sigmoid probabilities
     "Run a segmentation network on a stack of frames (each standardised), padded to its size multiple."
     import torch
@@ -82,7 +82,7 @@ def segment_otsu(frame:np.ndarray, sigma:float=1.5,   # Gaussian smoothing [px]
     lab, _ = ndi.label(s < threshold_otsu(s))
     return remove_small_objects(lab, max_size=min_area - 1).astype(np.int32) if lab.max() else lab.astype(np.int32)
 
-# %% ../nbs/29_track.ipynb #0416b1c9
+# %% ../nbs/29_track.ipynb #0cd596e4
 def measure_particles(labels:np.ndarray,      # int instance labels (H, W)
                       weights:np.ndarray|None=None, # per-pixel weight (mask probability); None = binary
                       symmetry:int=4,         # k-fold rotational symmetry: 4 = cube, 2 = rod
@@ -105,7 +105,7 @@ def measure_particles(labels:np.ndarray,      # int instance labels (H, W)
         rows.append((cx, cy, np.degrees(ang) % (360 / symmetry), len(xx), lab))
     return pd.DataFrame(rows, columns=["x", "y", "angle", "area", "label"])
 
-# %% ../nbs/29_track.ipynb #e88a7a49
+# %% ../nbs/29_track.ipynb #9d163c89
 def _chunk_features(net, frames, f0, symmetry, seg_kw):
     probs = predict_frames(net, frames)
     out = []
@@ -139,7 +139,7 @@ def detect_frames_otsu(frames:np.ndarray, symmetry:int=4, **kw)->pd.DataFrame:
         out.append(df)
     return pd.concat(out, ignore_index=True)
 
-# %% ../nbs/29_track.ipynb #66bbcd98
+# %% ../nbs/29_track.ipynb #736c88db
 def nn_distance(df:pd.DataFrame)->float:  # median nearest-neighbour distance in the first frame [px]
     "Median nearest-neighbour centroid distance of the first frame's particles."
     from scipy.spatial import cKDTree
@@ -187,7 +187,7 @@ def msd(tracks:pd.DataFrame, cols=("x", "y"), max_lag:int=20)->pd.DataFrame:  # 
             if len(d): rows.append((tid, lag, float((d.to_numpy() ** 2).sum(1).mean()), len(d)))
     return pd.DataFrame(rows, columns=["id", "lag", "msd", "n"])
 
-# %% ../nbs/29_track.ipynb #fd210049
+# %% ../nbs/29_track.ipynb #107c42cb
 def evaluate(gt:pd.DataFrame,      # frame, id, x, y, angle: ground truth
              hyp:pd.DataFrame,     # frame, id, x, y, angle: tracks
              max_dist:float,       # largest centroid distance of a match [px]
@@ -216,12 +216,14 @@ def evaluate(gt:pd.DataFrame,      # frame, id, x, y, angle: ground truth
                 rmse_px=float(np.sqrt((dpos ** 2).mean())) if len(dpos) else float("nan"),
                 orient_err_deg=float(dang.mean()) if len(dang) else float("nan"), n_matches=int(len(dpos)))
 
-# %% ../nbs/29_track.ipynb #4cc06fa7
+# %% ../nbs/29_track.ipynb #76a92082
 def read_movie(paths,                     # a .tif stack, a folder of frames, or a list of frame files
                )->tuple:                  # (frames (T, H, W) float32, pixel size [nm/px] or None, frame time [s] or None)
     "Read a movie from a multi-page TIFF or from single-frame files (sorted by name)."
     from chiral_em.emio import iter_images, _tif_pixel_size, ImageReadError
     paths = [Path(p) for p in ([paths] if isinstance(paths, (str, Path)) else paths)]
+    for p in paths:
+        if not p.exists(): raise ImageReadError(p, "missing", "file or folder not found")
     if len(paths) == 1 and paths[0].suffix.lower() in (".tif", ".tiff") and paths[0].is_file():
         import tifffile
         try:
@@ -256,7 +258,7 @@ def track_movie(net, frames:np.ndarray, symmetry:int=4, workers:int=2, chunk:int
     tr["layer"] = 0
     return tr[TRACK_COLUMNS + ["angle_unwrapped", "area"]]
 
-# %% ../nbs/29_track.ipynb #395b3b84
+# %% ../nbs/29_track.ipynb #df31b9d5
 def frame_sheet(frames, tracks, pixel_size=None, n:int=6, trail:int=10):
     "Figure: `n` frames with particle centroids, ids and the last `trail` positions of each track."
     import matplotlib.pyplot as plt
@@ -289,7 +291,7 @@ def msd_figure(tracks, pixel_size=None, frame_time=None, max_lag:int=20):
     fig.tight_layout()
     return fig
 
-# %% ../nbs/29_track.ipynb #13703dfd
+# %% ../nbs/29_track.ipynb #1d915983
 def track(movie:list[str],              # a .tif stack, or a folder / list of frame files
           out:str="track_out",          # output folder
           pixel_size:float|None=None,   # [nm/px]; default from the file's metadata

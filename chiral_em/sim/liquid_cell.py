@@ -6,7 +6,7 @@
 __all__ = ['PIXEL_SIZE_NM', 'LIQUID_RANGES', 'add_particle', 'lattice_sites', 'crystal', 'draw_movie_params', 'simulate_dynamics',
            'simulate_movie']
 
-# %% ../../nbs/16_liquid_cell.ipynb #52cd22fb
+# %% ../../nbs/16_liquid_cell.ipynb #af0b4a68
 import numpy as np
 from .optics import detect
 
@@ -37,7 +37,7 @@ LIQUID_RANGES = dict(
     mtf=(0.05, 0.5, 2.5),       # detector MTF (c, q0 [Nyquist], r); chiral_em.sim.optics defaults
 )
 
-# %% ../../nbs/16_liquid_cell.ipynb #968e7e8b
+# %% ../../nbs/16_liquid_cell.ipynb #c6fe5da9
 def add_particle(t:np.ndarray,        # thickness map (H, W) [nm], changed in place
                  x:float, y:float,    # centre [px]
                  theta:float,         # orientation [deg], from +x towards +y
@@ -60,7 +60,7 @@ def add_particle(t:np.ndarray,        # thickness map (H, W) [nm], changed in pl
     mask[y0:y1, x0:x1] = cov >= 0.5
     return mask
 
-# %% ../../nbs/16_liquid_cell.ipynb #08a5331a
+# %% ../../nbs/16_liquid_cell.ipynb #901295ec
 def lattice_sites(rng:np.random.Generator,
                   size:int,              # field edge [px]
                   a:float,               # lattice constant [px]
@@ -80,7 +80,9 @@ def lattice_sites(rng:np.random.Generator,
     return p[np.all((p >= margin) & (p <= size - margin), 1)]
 
 def crystal(rng:np.random.Generator, size:int, a:float, hexagonal:bool, angle:float, margin:float,
-            misorientation:float|None=None, offset=(0., 0.))->tuple:  # (sites (n, 2) [px], lattice angle per site [deg])
+            misorientation:float|None=None, offset=(0., 0.),
+            min_cross:float|None=None, # closest allowed distance across the grain boundary [px]; default 0.9 a
+           )->tuple:                   # (sites (n, 2) [px], lattice angle per site [deg])
     "Sites of one grain, or of two grains split by a line through the centre when `misorientation` is given."
     p = lattice_sites(rng, size, a, hexagonal, angle, margin, offset)
     ang = np.full(len(p), angle)
@@ -91,10 +93,10 @@ def crystal(rng:np.random.Generator, size:int, a:float, hexagonal:bool, angle:fl
     p, q = p[(p - size / 2) @ nrm < 0], q[(q - size / 2) @ nrm >= 0]
     if len(p) and len(q):
         dq = np.sqrt(((q[:, None] - p[None]) ** 2).sum(-1)).min(1)
-        q = q[dq >= 0.9 * a]
+        q = q[dq >= (0.9 * a if min_cross is None else min_cross)]
     return np.concatenate([p, q]), np.r_[np.full(len(p), angle), np.full(len(q), angle + misorientation)]
 
-# %% ../../nbs/16_liquid_cell.ipynb #57364842
+# %% ../../nbs/16_liquid_cell.ipynb #d0a0d056
 def draw_movie_params(rng:np.random.Generator, **overrides)->dict:
     "One movie's random parameters from `LIQUID_RANGES`; `overrides` replace draws without changing the others."
     R, u = LIQUID_RANGES, rng.uniform
@@ -108,7 +110,7 @@ def draw_movie_params(rng:np.random.Generator, **overrides)->dict:
     if unknown: raise ValueError(f"unknown movie parameters {sorted(unknown)}; known: {sorted(p)}")
     return p | overrides
 
-# %% ../../nbs/16_liquid_cell.ipynb #3bb85774
+# %% ../../nbs/16_liquid_cell.ipynb #f8b5fcb9
 def _ou(rng, shape, n_steps, sigma, rho):
     "Stationary Ornstein–Uhlenbeck paths (n_steps, *shape) with rms `sigma` and step correlation `rho`."
     x = np.empty((n_steps, *shape))
@@ -153,7 +155,7 @@ def simulate_dynamics(rng:np.random.Generator,
             hops += 1
     return home + dxy, dth, hops
 
-# %% ../../nbs/16_liquid_cell.ipynb #0d41bdc5
+# %% ../../nbs/16_liquid_cell.ipynb #fc6e8837
 def _transmission(t_au, p, R):
     "Beer–Lambert transmission of Au thickness `t_au` [nm] in water between SiNx windows (simulation_v4.m)."
     return np.exp(-(t_au / p["lambda_au"] + np.clip(R["water"] - t_au, 0, None) / R["lambda_water"]
@@ -178,14 +180,17 @@ def simulate_movie(seed:int,               # movie seed
     p = draw_movie_params(rng, **overrides)
     edge_px = p["edge"] / pixel_size
     half = (edge_px / 2, edge_px / 2) if shape == "cube" else (edge_px * p["rod_aspect"] / 2, edge_px / 2)
-    a = 2 * half[0] + p["gap"] / pixel_size if shape == "rod" else edge_px + p["gap"] / pixel_size
+    # neighbour distance: a cube's extent along 60° is edge·(cos 60° + sin 60°), so hexagonal cube lattices are wider
+    extent = 2 * half[0] if shape == "rod" else edge_px * (np.cos(np.pi / 3) + np.sin(np.pi / 3) if p["hexagonal"] else 1)
+    a = extent + p["gap"] / pixel_size
     sym = 90. if shape == "cube" else 180.
     n_sub = R["n_sub"]
     xy, th, ly, hops = [], [], [], 0
     for layer in range(n_layers):
         off = (0., 0.) if layer == 0 else (0.5, 0.5)
         sites, ang = crystal(rng, size, a, p["hexagonal"], p["angle"], margin=max(half) * 1.5 + 4,
-                             misorientation=p["misorientation"] if p["grain_boundary"] else None, offset=off)
+                             misorientation=p["misorientation"] if p["grain_boundary"] else None, offset=off,
+                             min_cross=2 * np.hypot(*half) + p["gap"] / pixel_size)
         occ = rng.uniform(size=len(sites)) >= p["vacancy"]
         pos, dth, h = simulate_dynamics(rng, sites, occ, n_frames, n_sub, p["jitter_xy"] / pixel_size,
                                         p["jitter_theta"], p["correlation"], p["hop_rate"], R["hop_frames"], a)
