@@ -7,7 +7,7 @@ __all__ = ['TRACK_COLUMNS', 'core_target', 'training_batch', 'predict_frames', '
            'measure_particles', 'detect_frames', 'detect_frames_otsu', 'nn_distance', 'link', 'unwrap_angles', 'msd',
            'evaluate', 'read_movie', 'load_tracker', 'track_movie', 'frame_sheet', 'msd_figure', 'track', 'main']
 
-# %% ../nbs/29_track.ipynb #699476fb
+# %% ../nbs/29_track.ipynb #1fc01501
 import numpy as np, pandas as pd
 from pathlib import Path
 from scipy import ndimage as ndi
@@ -16,7 +16,7 @@ from .sim.liquid_cell import simulate_movie
 
 TRACK_COLUMNS = ["frame", "id", "x", "y", "angle", "layer"]   # the trajectories CSV (x, y [px], angle [deg])
 
-# %% ../nbs/29_track.ipynb #20309cea
+# %% ../nbs/29_track.ipynb #77b24036
 def core_target(labels:np.ndarray,  # instance labels (H, W), 0 = background
                 core_px:float=3.,   # minimum distance of a core pixel from the particle outline [px]
                )->np.ndarray:       # bool core map
@@ -30,7 +30,7 @@ def training_batch(step:int,            # batch index: image i = step·batch + b
                    batch:int=8, crop:int=128,
                    size:int=192,        # rendered frame edge [px]
                    flux:tuple=(50., 1500.), # log-uniform flux range [e⁻/Å²/s]
-                   core_px:float=3., **movie_kw)->tuple:  # x (B, 1, crop, crop), y (B, 2, crop, crop) float32
+                   core_px:float=5., **movie_kw)->tuple:  # x (B, 1, crop, crop), y (B, 2, crop, crop) float32
     "A batch of engine frames (standardised) with (mask, core) targets, reproducible from (seed, step)."
     xs, ys = [], []
     for b in range(batch):
@@ -45,7 +45,7 @@ def training_batch(step:int,            # batch index: image i = step·batch + b
         ys.append(np.rot90(np.stack([lab[sl] > 0, core_target(lab[sl], core_px)]), k, axes=(1, 2)))
     return np.ascontiguousarray(np.stack(xs)[:, None], np.float32), np.ascontiguousarray(np.stack(ys), np.float32)
 
-# %% ../nbs/29_track.ipynb #1e19411a
+# %% ../nbs/29_track.ipynb #2cc4d0af
 def predict_frames(net, frames:np.ndarray)->np.ndarray:  # (T, H, W) → (T, C, H, W) sigmoid probabilities
     "Run a segmentation network on a stack of frames (each standardised), padded to its size multiple."
     import torch
@@ -82,7 +82,7 @@ def segment_otsu(frame:np.ndarray, sigma:float=1.5,   # Gaussian smoothing [px]
     lab, _ = ndi.label(s < threshold_otsu(s))
     return remove_small_objects(lab, max_size=min_area - 1).astype(np.int32) if lab.max() else lab.astype(np.int32)
 
-# %% ../nbs/29_track.ipynb #0cd596e4
+# %% ../nbs/29_track.ipynb #4c3f0ff7
 def measure_particles(labels:np.ndarray,      # int instance labels (H, W)
                       weights:np.ndarray|None=None, # per-pixel weight (mask probability); None = binary
                       symmetry:int=4,         # k-fold rotational symmetry: 4 = cube, 2 = rod
@@ -105,7 +105,7 @@ def measure_particles(labels:np.ndarray,      # int instance labels (H, W)
         rows.append((cx, cy, np.degrees(ang) % (360 / symmetry), len(xx), lab))
     return pd.DataFrame(rows, columns=["x", "y", "angle", "area", "label"])
 
-# %% ../nbs/29_track.ipynb #9d163c89
+# %% ../nbs/29_track.ipynb #bb589c0a
 def _chunk_features(net, frames, f0, symmetry, seg_kw):
     probs = predict_frames(net, frames)
     out = []
@@ -139,7 +139,7 @@ def detect_frames_otsu(frames:np.ndarray, symmetry:int=4, **kw)->pd.DataFrame:
         out.append(df)
     return pd.concat(out, ignore_index=True)
 
-# %% ../nbs/29_track.ipynb #736c88db
+# %% ../nbs/29_track.ipynb #446e2937
 def nn_distance(df:pd.DataFrame)->float:  # median nearest-neighbour distance in the first frame [px]
     "Median nearest-neighbour centroid distance of the first frame's particles."
     from scipy.spatial import cKDTree
@@ -157,6 +157,7 @@ def link(features:pd.DataFrame,        # frame, x, y, angle [deg] per particle
     import trackpy as tp
     tp.quiet()
     df = features.copy()
+    if not len(df): return df.assign(id=pd.Series(dtype=int))
     if search_range is None:
         nn = nn_distance(df)
         search_range = 0.3 * nn if np.isfinite(nn) else 10.
@@ -187,7 +188,7 @@ def msd(tracks:pd.DataFrame, cols=("x", "y"), max_lag:int=20)->pd.DataFrame:  # 
             if len(d): rows.append((tid, lag, float((d.to_numpy() ** 2).sum(1).mean()), len(d)))
     return pd.DataFrame(rows, columns=["id", "lag", "msd", "n"])
 
-# %% ../nbs/29_track.ipynb #107c42cb
+# %% ../nbs/29_track.ipynb #c0cf963f
 def evaluate(gt:pd.DataFrame,      # frame, id, x, y, angle: ground truth
              hyp:pd.DataFrame,     # frame, id, x, y, angle: tracks
              max_dist:float,       # largest centroid distance of a match [px]
@@ -216,7 +217,7 @@ def evaluate(gt:pd.DataFrame,      # frame, id, x, y, angle: ground truth
                 rmse_px=float(np.sqrt((dpos ** 2).mean())) if len(dpos) else float("nan"),
                 orient_err_deg=float(dang.mean()) if len(dang) else float("nan"), n_matches=int(len(dpos)))
 
-# %% ../nbs/29_track.ipynb #76a92082
+# %% ../nbs/29_track.ipynb #ca49ad64
 def read_movie(paths,                     # a .tif stack, a folder of frames, or a list of frame files
                )->tuple:                  # (frames (T, H, W) float32, pixel size [nm/px] or None, frame time [s] or None)
     "Read a movie from a multi-page TIFF or from single-frame files (sorted by name)."
@@ -258,7 +259,7 @@ def track_movie(net, frames:np.ndarray, symmetry:int=4, workers:int=2, chunk:int
     tr["layer"] = 0
     return tr[TRACK_COLUMNS + ["angle_unwrapped", "area"]]
 
-# %% ../nbs/29_track.ipynb #df31b9d5
+# %% ../nbs/29_track.ipynb #51a62de2
 def frame_sheet(frames, tracks, pixel_size=None, n:int=6, trail:int=10):
     "Figure: `n` frames with particle centroids, ids and the last `trail` positions of each track."
     import matplotlib.pyplot as plt
@@ -291,7 +292,7 @@ def msd_figure(tracks, pixel_size=None, frame_time=None, max_lag:int=20):
     fig.tight_layout()
     return fig
 
-# %% ../nbs/29_track.ipynb #1d915983
+# %% ../nbs/29_track.ipynb #dd66d608
 def track(movie:list[str],              # a .tif stack, or a folder / list of frame files
           out:str="track_out",          # output folder
           pixel_size:float|None=None,   # [nm/px]; default from the file's metadata
