@@ -140,6 +140,8 @@ COMMANDS = {
                    "detect right-/left-handed particles in SEM images; YOLO labels, CSV, overlays, ee ± CI [ch. 02]"),
     "species":    ("chiral_em.species:main",
                    "atomic columns, species (Mo/S₂/S₁/vacancy) and S-vacancy counts from MoS₂ focal series [ch. 05b]"),
+    "track":      ("chiral_em.track:main",
+                   "segment and track nanoparticles (centroid, orientation) in liquid-cell TEM movies [ch. 05c]"),
 }
 
 def available_commands()->dict:
