@@ -117,7 +117,8 @@ def _analyse_file(path, pixel_size, model, pipeline:str, dark, refine:bool, anno
 def _results(files:list, args:tuple, workers:int, scheduler:str|None):
     "Yield `_analyse_file` results in file order: here (one worker), on a local dask cluster, or at `scheduler`."
     if workers <= 1 and not scheduler:
-        for f in files: yield _analyse_file(f, *args, False)
+        one = os.environ.get("CHIRAL_EM_THREADS") == "1"           # the project's one-thread-per-process setting
+        for f in files: yield _analyse_file(f, *args, one)
         return
     from dask.distributed import Client, LocalCluster
     cluster_ = None if scheduler else LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
