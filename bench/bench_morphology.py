@@ -57,27 +57,40 @@ def build_sets(tmp:Path)->dict:
     return sets
 
 
-def _tree_rss(pid:int)->int:
+def _tree(pid:int)->list:
     import psutil
     try:
         p = psutil.Process(pid)
-        return sum(q.memory_info().rss for q in [p, *p.children(recursive=True)])
-    except psutil.Error: return 0
+        return [p, *p.children(recursive=True)]
+    except psutil.Error: return []
 
 
 def run_cli(files, out:Path, pythonpath:str, extra:list)->dict:
-    "Run the command once in a fresh process: wall, CPU of the process tree, peak RSS of the tree, load average."
+    """Run the command once in a fresh process (started in `out`'s parent, so that only PYTHONPATH decides which
+    chiral_em it imports): wall time; CPU of the process tree (each process's last seen user+system time, sampled every
+    0.2 s: worker processes forked by a fork server are not our children, so getrusage would miss them; the command's
+    own process from getrusage, exactly, which also holds any helper it waited for: a small double count at most);
+    peak RSS of the tree; load average."""
+    import psutil
     env = dict(os.environ, PYTHONPATH=pythonpath, **ENV1)
+    out.parent.mkdir(parents=True, exist_ok=True)
     cmd = [sys.executable, "-c", "import sys; from chiral_em.morphology import main; sys.exit(main())",
            *map(str, files), "--out", str(out), "--pixel-size", "1", *extra]
     r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
-    loads, peak, t0 = [], [0], time.perf_counter()
-    p = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    loads, peak, cpus, t0 = [], [0], {}, time.perf_counter()
+    p = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=out.parent)
     def watch():
         while p.poll() is None:
-            peak[0] = max(peak[0], _tree_rss(p.pid))
+            rss = 0
+            for q in _tree(p.pid):
+                try:
+                    t = q.cpu_times()
+                    cpus[(q.pid, q.create_time())] = t.user + t.system
+                    rss += q.memory_info().rss
+                except psutil.Error: pass
+            peak[0] = max(peak[0], rss)
             loads.append(os.getloadavg()[0])
-            time.sleep(0.5)
+            time.sleep(0.2)
     th = threading.Thread(target=watch, daemon=True)
     th.start()
     log = p.communicate()[0]
@@ -86,10 +99,11 @@ def run_cli(files, out:Path, pythonpath:str, extra:list)->dict:
     r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
     if p.returncode != 0: raise RuntimeError(f"{' '.join(cmd[3:])} failed ({p.returncode}):\n{log[-3000:]}")
     s = json.loads((out / "summary.json").read_text())
-    cpu = (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)
+    cpu_own = (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)    # the command's process, exactly
+    cpu = sum(v for (pid, _), v in cpus.items() if pid != p.pid) + cpu_own  # + its helpers, as last seen
     n = s["n_particles"]
     return dict(images=s["n_images"], pixels=int(sum(np.prod(_grey(f).shape) for f in files)), particles=n,
-                wall_s=round(wall, 2), cpu_s=round(cpu, 2),
+                wall_s=round(wall, 2), cpu_s=round(cpu, 2), cpu_s_main_process=round(cpu_own, 2),
                 particles_per_min_wall=round(60 * n / wall), particles_per_cpu_s=round(n / cpu, 1),
                 particles_per_cpu_min=round(60 * n / cpu), images_per_s=round(s["n_images"] / wall, 4),
                 analysis_s=s["seconds"], analysis_particles_per_min=s["particles_per_min"],
@@ -105,13 +119,19 @@ def main(argv=None):
     ap.add_argument("--sets", nargs="+", help="only these sets")
     ap.add_argument("--baseline-sets", nargs="+", default=["temseg_3x3", "stach_3x3", "genc_2048"])
     ap.add_argument("--out", default=str(ROOT / "results" / "bench" / "morphology.json"))
+    ap.add_argument("--runs", nargs="+", default=["1-on", "1-off", "2-on", "2-off"],
+                    help="workers-figures combinations, e.g. 1-on 2-off")
+    ap.add_argument("--keep", action="store_true", help="keep the other runs already in --out (add to them)")
     a = ap.parse_args(argv)
     out_json = Path(a.out)
     old = json.loads(out_json.read_text()) if out_json.exists() else {}
     res = dict(machine=dict(cpus=os.cpu_count(), load_avg_at_start=list(os.getloadavg()),
                             note="shared machine: other jobs ran at the same time; see load_avg_* per run"),
                goal="30,000 particles/min on 2 cores (issue 13); paper 001: 6,270/min on a 6-core i7",
-               sets={}, runs={}, before=old.get("before", {}))
+               sets=old.get("sets", {}), runs=old.get("runs", {}) if a.keep else {}, before=old.get("before", {}))
+    def save():
+        out_json.parent.mkdir(parents=True, exist_ok=True)
+        out_json.write_text(json.dumps(res, indent=1) + "\n")
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         sets = build_sets(tmp)
@@ -121,19 +141,20 @@ def main(argv=None):
             return 0
         for name, files in sets.items():
             res["sets"][name] = [str(f.relative_to(SHARED)) if str(f).startswith(str(SHARED)) else f.name for f in files]
-            for workers in (1, 2):
-                for figures in (True, False):
-                    key = f"{name}/workers={workers}/figures={'on' if figures else 'off'}"
-                    extra = ["--workers", str(workers)] + ([] if figures else ["--no-figures"])
-                    r = run_cli(files, tmp / "out" / key.replace("/", "_"), str(ROOT), extra)
-                    res["runs"][key] = r
-                    print(key, r, flush=True)
+            for run in a.runs:
+                workers, figures = int(run[0]), run.endswith("on")
+                key = f"{name}/workers={workers}/figures={'on' if figures else 'off'}"
+                extra = ["--workers", str(workers)] + ([] if figures else ["--no-figures"])
+                r = run_cli(files, tmp / "out" / key.replace("/", "_"), str(ROOT), extra)
+                res["runs"][key] = r
+                print(key, r, flush=True)
+                save()
             if a.baseline and name in a.baseline_sets:
                 r = run_cli(files, tmp / "out" / f"{name}_before", a.baseline, [])
                 res["before"][f"{name}/workers=1/figures=on"] = dict(r, code=a.baseline_label)
                 print("before", name, r, flush=True)
-    out_json.parent.mkdir(parents=True, exist_ok=True)
-    out_json.write_text(json.dumps(res, indent=1) + "\n")
+                save()
+    save()
     print(f"wrote {out_json}")
     return 0
 

@@ -115,24 +115,33 @@ def _analyse_file(path, pixel_size, model, pipeline:str, dark, refine:bool, anno
     return dict(out, ok=True, data=im.data, px=px, lab=lab, df=df, crops=crops, cpu=time.process_time() - c0)
 
 def _results(files:list, args:tuple, workers:int, scheduler:str|None):
-    "Yield `_analyse_file` results in file order: here (one worker), on a local dask cluster, or at `scheduler`."
+    """Yield `_analyse_file` results in file order: here (one worker), in `workers` local processes (forked from a
+    server that has imported chiral_em once: cheap to start), or on the dask scheduler at `scheduler`."""
     if workers <= 1 and not scheduler:
         one = os.environ.get("CHIRAL_EM_THREADS") == "1"           # the project's one-thread-per-process setting
         for f in files: yield _analyse_file(f, *args, one)
         return
-    from dask.distributed import Client, LocalCluster
-    cluster_ = None if scheduler else LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                                                   dashboard_address=None, silence_logs=40)
+    from chiral_em.morphology import _analyse_file as fn          # by reference, also when run from a notebook
+    if scheduler:
+        from dask.distributed import Client
+        client = Client(scheduler)
+        submit = lambda f: client.submit(fn, str(f), *args, True, pure=False)
+    else:
+        import multiprocessing as mp
+        from concurrent.futures import ProcessPoolExecutor
+        ctx = mp.get_context("forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn")
+        if ctx.get_start_method() == "forkserver": ctx.set_forkserver_preload(["chiral_em.morphology"])
+        client = ProcessPoolExecutor(workers, mp_context=ctx)
+        submit = lambda f: client.submit(fn, str(f), *args, True)
     try:
-        with Client(scheduler or cluster_) as client:
-            futs = [client.submit(_analyse_file, str(f), *args, True, pure=False) for f in files]
-            for f, fu in zip(files, futs):
-                try: yield fu.result()
-                except Exception as e: yield dict(path=Path(f), ok=False, notes=[], cpu=0.0,
-                                                  reason=f"processing failed ({type(e).__name__}: {e})")
-                fu.release()
+        futs = [submit(f) for f in files]
+        for i, f in enumerate(files):
+            try: yield futs[i].result()
+            except Exception as e: yield dict(path=Path(f), ok=False, notes=[], cpu=0.0,
+                                              reason=f"processing failed ({type(e).__name__}: {e})")
+            futs[i] = None                                     # let the result go
     finally:
-        if cluster_ is not None: cluster_.close()
+        (client.close() if scheduler else client.shutdown(cancel_futures=True))
 
 def run_morphology(paths,                       # image files or folders
                    out,                         # output folder
@@ -226,7 +235,7 @@ def morphology(images:Param("image files or folders", str, nargs="+"),
                keep_annotations:bool=False,  # analyse data bands and burned-in scale bars too
                figures:bool=True,            # write the figures (labels, CSVs and summary.json are written either way)
                workers:int=0,                # processes analysing images in parallel (0 = one per CPU core, at most one
-                                             # per image); more than 1 starts a local dask cluster
+                                             # per image; 1 = all in this process)
                scheduler:str|None=None,      # address of a running dask scheduler (e.g. tcp://host:8786) to use instead
               )->int:                        # exit status: 0 ok, 1 no image processed, 2 bad input
     "Segment nanocrystals in TEM images, measure their shape (regionprops + superellipse p, d, L_ratio), group them."
