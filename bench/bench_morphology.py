@@ -9,6 +9,7 @@ Sets (built from ../shared/data, skipped when absent):
               per megapixel (the segmenter finds tens per mosaic), so pixels, not particles, set the time
   temseg_3x3  2 mosaics of 3 x 3 temseg frames (1107^2 px, 1.2 Mpx), ~7,000 particles of 5-8 px each
   temseg_5x5  1 mosaic of 5 x 5 temseg frames (1845^2 px, 3.4 Mpx), ~20,000 particles
+  temseg_3x3_x6  6 more 3 x 3 mosaics (other frames): enough images for two workers to share
   genc_2048   2 genc HAADF catalyst images, 2048^2 px (4.2 Mpx): segmentation speed only (the classical segmenter
               segments the support, so it finds few "particles")
 Runs: 1 and 2 workers, figures on and off. `--baseline DIR` also times an older checkout's command (1 worker, figures
@@ -46,8 +47,9 @@ def build_sets(tmp:Path)->dict:
             Image.fromarray(mosaic(stach[9 * k:9 * k + 9], 3)).save(d / f"stach_mosaic_{k}.png")
         sets["stach_3x3"] = sorted(d.glob("*.png"))
     frames = [SHARED / "temseg_au_hrtem" / "raw" / f"frame_{i}.png" for i in range(1, 195)]
-    if all(f.exists() for f in frames[:43]):
-        for name, n, starts in (("temseg_3x3", 3, (0, 9)), ("temseg_5x5", 5, (18,))):
+    if all(f.exists() for f in frames[:97]):
+        for name, n, starts in (("temseg_3x3", 3, (0, 9)), ("temseg_5x5", 5, (18,)),
+                                ("temseg_3x3_x6", 3, (43, 52, 61, 70, 79, 88))):
             d = tmp / name
             d.mkdir()
             for s in starts: Image.fromarray(mosaic(frames[s:s + n * n], n)).save(d / f"temseg_{n}x{n}_{s}.png")
@@ -140,7 +142,8 @@ def main(argv=None):
             print("no shared data (../shared/data): nothing to benchmark")
             return 0
         for name, files in sets.items():
-            res["sets"][name] = [str(f.relative_to(SHARED)) if str(f).startswith(str(SHARED)) else f.name for f in files]
+            res["sets"][name] = [str(f.relative_to(SHARED)) if str(f).startswith(str(SHARED)) else f.name
+                                 for f in files]
             for run in a.runs:
                 workers, figures = int(run[0]), run.endswith("on")
                 key = f"{name}/workers={workers}/figures={'on' if figures else 'off'}"

@@ -42,7 +42,7 @@ _N4, _ND = ((-1, 0), (1, 0), (0, -1), (0, 1)), ((-1, -1), (-1, 1), (1, -1), (1, 
 _DIAMOND = np.array([[-1, 0], [1, 0], [0, -1], [0, 1]], np.int32)   # pixel-edge midpoints [half px] (convex_hull_image)
 
 def _border(P, fg, nbrs):
-    "Pixels of each label with a neighbour at one of `nbrs` that has another label or is outside (P: labels padded by 1)."
+    "Pixels of each label with a neighbour at an offset in `nbrs` of another label or outside (P: labels padded by 1)."
     H, W = fg.shape
     inner = fg.copy()
     for dy, dx in nbrs: inner &= P[1 + dy:H + 1 + dy, 1 + dx:W + 1 + dx] == P[1:-1, 1:-1]

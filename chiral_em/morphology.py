@@ -68,7 +68,7 @@ def _load_net(model):
     return models.load_model(model)[0] if isinstance(model, (str, Path)) else model
 
 def _cluster_outputs(P, parts, out:Path, use, clusters, summary:dict, figures:bool=True):
-    "Cluster the particles `use` (rows of P), write groups.csv and (`figures`) the figures and overlays; fill in summary."
+    "Cluster the particles `use` (rows of P), write groups.csv and (if `figures`) figures and overlays; fill in summary."
     save = _figure_saver(out, summary["figures"])
     X = zscore(use[FEATURE_SETS["both"]].values)
     K = choose_k(X, "kmeans", 12)[0] if clusters == "auto" else min(int(clusters), len(use))

@@ -111,7 +111,7 @@ def train_cnn(images, params,          # uint8 crops [N,44,44] (or 0/1 masks for
     return model, hist
 
 # %% ../nbs/24_shape.ipynb #c44703446
-_HALF_ULP = 2.0 ** -25   # float32: x + 0.5 > 0.5 ⇔ x > 2⁻²⁵ (ties to even), so shape_alpha's `alpha > 0.5` is `delta > this`
+_HALF_ULP = 2.0 ** -25   # float32: x + 0.5 > 0.5 ⇔ x > 2⁻²⁵ (ties to even): shape_alpha's alpha > 0.5 is delta > this
 
 def _t32(v): return torch.as_tensor(np.asarray(v), dtype=torch.float32)
 
@@ -160,7 +160,8 @@ def resim_jaccard(masks,             # input masks [N,size,size], long side vert
                    ratio=np.repeat(np.clip(P[sl, 2], 1, None), n_phase), phase=np.tile(phases, k))
         sim, T = _resim_masks(prm, np.repeat(nat[sl], n_phase), size, corrected)
         sim, T = sim.view(k, n_phase, size * size), T.view(k, n_phase)
-        inter = torch.where(T, torch.bmm(sim, mt[sl].view(k, -1, 1))[..., 0], torch.bmm(sim, m[sl].view(k, -1, 1))[..., 0])
+        bmm = lambda a: torch.bmm(sim, a[sl].view(k, -1, 1))[..., 0]
+        inter = torch.where(T, bmm(mt), bmm(m))                               # transposed shapes: transposed masks
         union = (sim.sum(2) + msum[sl][:, None] - inter).clamp(min=1)          # exact: 0/1 sums in float32
         out[sl] = (inter.long() / union.long()).amax(1).numpy()
     return out

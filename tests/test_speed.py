@@ -78,7 +78,8 @@ def ref_jaccard(masks, params, native, n_phase, corrected=False):
     tall = masks.any(2).sum(1) >= masks.any(1).sum(1)
     masks = torch.where(tall[:, None, None], masks, torch.rot90(masks, 1, (1, 2)))
     P, k, size = np.asarray(params, np.float32), len(masks), masks.shape[-1]
-    prm = dict(p=np.clip(np.repeat(P[:, 0], n_phase), 0.3, None), d=np.repeat(np.clip(np.round(P[:, 1]), 1, 6), n_phase),
+    prm = dict(p=np.clip(np.repeat(P[:, 0], n_phase), 0.3, None),
+               d=np.repeat(np.clip(np.round(P[:, 1]), 1, 6), n_phase),
                ratio=np.repeat(np.clip(P[:, 2], 1, None), n_phase),
                phase=np.tile(np.arange(n_phase) * 2 * np.pi / n_phase, k))
     alpha, _, band = shape_alpha(prm, np.repeat(np.asarray(native, np.float32), n_phase), size, corrected)
@@ -191,4 +192,5 @@ def test_workers_same_results(tmp_path):
     for f in ["particles.csv", "groups.csv"] + [f"s{i}_particles.csv" for i in range(3)]:
         assert (tmp_path / "w1" / f).read_text() == (tmp_path / "w2" / f).read_text(), f
     for i in range(3):
-        assert (tmp_path / "w1" / f"s{i}_labels.tif").read_bytes() == (tmp_path / "w2" / f"s{i}_labels.tif").read_bytes()
+        f = f"s{i}_labels.tif"
+        assert (tmp_path / "w1" / f).read_bytes() == (tmp_path / "w2" / f).read_bytes()
