@@ -121,7 +121,8 @@ def _results(files:list, args:tuple, workers:int, scheduler:str|None):
         one = os.environ.get("CHIRAL_EM_THREADS") == "1"           # the project's one-thread-per-process setting
         for f in files: yield _analyse_file(f, *args, one)
         return
-    from chiral_em.morphology import _analyse_file as fn          # by reference, also when run from a notebook
+    import importlib                    # the workers unpickle the function by its module's name: the package's, also
+    fn = importlib.import_module("chiral_em.morphology")._analyse_file      # when this runs in the notebook
     if scheduler:
         from dask.distributed import Client
         client = Client(scheduler)
