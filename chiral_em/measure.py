@@ -21,34 +21,101 @@ FEATURES = ["area", "perimeter", "perimeter_old", "circularity", "major_axis", "
 LENGTHS = ["perimeter", "perimeter_old", "major_axis", "minor_axis", "equiv_diameter", "max_feret", "min_feret",
            "centroid_x", "centroid_y", "bbox_x", "bbox_y", "bbox_w", "bbox_h"]     # [px] → [nm]
 AREAS = ["area", "convex_area", "filled_area"]                                       # [px²] → [nm²]
+_CORNERS = np.array([[-.5, -.5], [-.5, .5], [.5, -.5], [.5, .5]])
+_ANG = np.deg2rad(np.arange(0, 180, 1.0))
+_PROJ = np.stack([np.cos(_ANG), -np.sin(_ANG)])
 
 def feret(coords)->tuple:
     "Max/min Feret diameter [px] and their angles [deg] from boundary pixel coordinates (row, col), on pixel corners."
-    corners = np.array([[-.5, -.5], [-.5, .5], [.5, -.5], [.5, .5]])
-    c = (np.asarray(coords)[:, None, ::-1] + corners[None]).reshape(-1, 2)
-    ang = np.deg2rad(np.arange(0, 180, 1.0))
-    proj = c @ np.stack([np.cos(ang), -np.sin(ang)])
+    c = (np.asarray(coords)[:, None, ::-1] + _CORNERS[None]).reshape(-1, 2)
+    proj = c @ _PROJ
     width = proj.max(0) - proj.min(0)
     i, j = width.argmax(), width.argmin()
-    return float(width[i]), float(np.rad2deg(ang[i])), float(width[j]), float(np.rad2deg(ang[j]))
+    return float(width[i]), float(np.rad2deg(_ANG[i])), float(width[j]), float(np.rad2deg(_ANG[j]))
 
 # %% ../nbs/21_measure.ipynb #c78647340
-def _props(r, shape)->dict:
-    "One row of features [px] of a skimage RegionProperties `r` in a label image of `shape`."
-    per, mu, im = r.perimeter, r.moments_central, r.image
-    fmax, amax, fmin, amin = feret(np.argwhere(im & ~ndi.binary_erosion(im)))
-    y0, x0, y1, x1 = r.bbox
-    return dict(label=r.label, area=r.area, perimeter=per, perimeter_old=measure.perimeter(im, 8),
-        circularity=min(1.0, 4 * math.pi * r.area / per ** 2) if per > 0 else 1.0,
-        major_axis=r.axis_major_length, minor_axis=r.axis_minor_length, eccentricity=r.eccentricity,
-        orientation=-math.degrees(0.5 * math.atan2(2 * mu[1, 1], mu[0, 2] - mu[2, 0])),
-        solidity=r.solidity, extent=r.extent, equiv_diameter=r.equivalent_diameter_area, convex_area=r.area_convex,
-        filled_area=r.area_filled, euler_number=r.euler_number, max_feret=fmax, max_feret_angle=amax,
-        min_feret=fmin, min_feret_angle=amin, centroid_x=r.centroid[1], centroid_y=r.centroid[0],
-        bbox_x=x0, bbox_y=y0, bbox_w=x1 - x0, bbox_h=y1 - y0,
-        aspect_ratio=r.axis_major_length / max(r.axis_minor_length, 1e-6),
-        circularity_calc=r.area / per ** 2 if per > 0 else 0.0,
-        touches_border=bool(y0 == 0 or x0 == 0 or y1 == shape[0] or x1 == shape[1]))
+_PW = np.zeros(50)                                   # skimage.measure.perimeter's weights of its border codes
+_PW[[5, 7, 15, 17, 25, 27]] = 1
+_PW[[21, 33]] = math.sqrt(2)
+_PW[[13, 23]] = (1 + math.sqrt(2)) / 2
+_N4, _ND = ((-1, 0), (1, 0), (0, -1), (0, 1)), ((-1, -1), (-1, 1), (1, -1), (1, 1))
+_DIAMOND = np.array([[-1, 0], [1, 0], [0, -1], [0, 1]], np.int32)   # pixel-edge midpoints [half px] (convex_hull_image)
+
+def _border(P, fg, nbrs):
+    "Pixels of each label with a neighbour at an offset in `nbrs` of another label or outside (P: labels padded by 1)."
+    H, W = fg.shape
+    inner = fg.copy()
+    for dy, dx in nbrs: inner &= P[1 + dy:H + 1 + dy, 1 + dx:W + 1 + dx] == P[1:-1, 1:-1]
+    return fg & ~inner
+
+def _perimeter_codes(P, border, L:int)->np.ndarray:
+    "Per-label histogram [L+1, 50] of skimage.measure.perimeter's codes (its convolution, restricted to one label)."
+    B = np.pad(border, 1)
+    r, c = np.nonzero(border)
+    lab = P[r + 1, c + 1]
+    code = np.ones(len(r), np.int64)
+    for w, nb in ((2, _N4), (10, _ND)):
+        for dy, dx in nb: code += w * ((P[r + 1 + dy, c + 1 + dx] == lab) & B[r + 1 + dy, c + 1 + dx])
+    return np.bincount(lab.astype(np.int64) * 50 + code, minlength=(L + 1) * 50).reshape(L + 1, 50)
+
+def _euler8(P, L:int)->np.ndarray:
+    "Euler number (8-connectivity) of every label: skimage's 2 × 2 configuration counts, one label at a time."
+    A, B, C, D = P[1:, 1:], P[1:, :-1], P[:-1, 1:], P[:-1, :-1]   # the window pixels skimage weights 1, 4, 2, 8
+    e = np.bincount(D[(D > 0) & (A != D) & (B != D) & (C != D)], minlength=L + 1)     # configuration 8: +1
+    e -= np.bincount(D[(D > 0) & (B == D) & (C == D) & (A != D)], minlength=L + 1)    # 14: −1
+    e -= np.bincount(B[(B > 0) & (C == B) & (A != B) & (D != B)], minlength=L + 1)    # 6: −1
+    return e
+
+def _pieces(lab, L:int)->np.ndarray:
+    "Number of 8-connected pieces of every label."
+    comp = measure.label(lab, background=0, connectivity=2)
+    owner = np.zeros(comp.max() + 1, np.int64)
+    owner[comp.ravel()] = lab.ravel()
+    return np.bincount(owner[1:], minlength=L + 1)
+
+def _outline_features(lab, objs, ids, y0, x0)->list:
+    "Per label: (max Feret, its angle, min Feret, its angle, convex area) from its 4-connected border pixels."
+    P = np.pad(lab, 1)
+    br, bc = np.nonzero(_border(P, lab > 0, _N4))
+    bl = lab[br, bc]
+    o = np.argsort(bl, kind="stable")                      # grouped by label, row-major inside a label
+    br, bc, bl = br[o], bc[o], bl[o]
+    lo, hi = np.searchsorted(bl, ids), np.searchsorted(bl, ids, side="right")
+    out = []
+    for i, a, b in zip(ids, lo, hi):
+        pts = np.stack([br[a:b] - y0[i], bc[a:b] - x0[i]], 1)
+        hull = cv2.convexHull((2 * pts[:, None] + _DIAMOND[None]).reshape(-1, 1, 2).astype(np.int32))[:, 0] / 2
+        s = objs[i - 1]
+        inside = measure.grid_points_in_poly((s[0].stop - s[0].start, s[1].stop - s[1].start), hull, binarize=False)
+        out.append(feret(pts) + (float(np.count_nonzero(inside)),))
+    return out
+
+# %% ../nbs/21_measure.ipynb #c78647341
+def _moments(lab, ids, L:int, y0, x0)->tuple:
+    "Area, centroid (row, col) and central second moments (mu20, mu02, mu11) of every label, with bincount."
+    rr, cc = np.nonzero(lab)
+    ll = lab[rr, cc].astype(np.int64)
+    n = np.bincount(ll, minlength=L + 1).astype(np.float64)
+    nz = np.maximum(n, 1)
+    rl, cl = (rr - y0[ll]).astype(np.float64), (cc - x0[ll]).astype(np.float64)
+    cr, cc_ = np.bincount(ll, rl, L + 1) / nz, np.bincount(ll, cl, L + 1) / nz           # in the bounding box
+    dr, dc = rl - cr[ll], cl - cc_[ll]
+    cy, cx = np.bincount(ll, rr.astype(np.float64), L + 1) / nz, np.bincount(ll, cc.astype(np.float64), L + 1) / nz
+    mu = [np.bincount(ll, a * b, L + 1) for a, b in ((dr, dr), (dc, dc), (dr, dc))]
+    tol = 1e-9 * (mu[0] + mu[1])    # symmetric particles: moments that vanish up to rounding are zero (skimage's are)
+    mu[2] = np.where(np.abs(mu[2]) <= tol, 0.0, mu[2])
+    dmu = np.where((mu[2] == 0) & (np.abs(mu[1] - mu[0]) <= tol), 0.0, mu[1] - mu[0])
+    return n, cy, cx, mu, dmu
+
+def _axes(n, mu, ids)->tuple:
+    "Inertia-tensor eigenvalues (skimage's tensor, LAPACK eigvalsh, clipped at 0): (largest, smallest)."
+    mu20, mu02, mu11 = (m[ids] for m in mu)
+    T = np.empty((len(ids), 2, 2))
+    T[:, 0, 0] = (mu20 + mu02 - mu20) / n[ids]
+    T[:, 1, 1] = (mu20 + mu02 - mu02) / n[ids]
+    T[:, 0, 1] = T[:, 1, 0] = -mu11 / n[ids]
+    ev = np.clip(np.linalg.eigvalsh(T), 0, None)
+    return ev[:, 1], ev[:, 0]
 
 def particle_features(labels,                       # 2-D int instance labels, 0 = background
                       pixel_size_nm:float|None=None,  # [nm/px]; adds *_nm / *_nm2 columns
@@ -58,12 +125,44 @@ def particle_features(labels,                       # 2-D int instance labels, 0
     lab = np.asarray(labels)
     if lab.ndim != 2 or lab.dtype.kind not in "iu":
         raise ValueError(f"labels must be a 2-D integer array, got {lab.dtype} {lab.shape}")
-    rows = [_props(r, lab.shape) for r in measure.regionprops(lab.astype(np.int32))]
+    lab = lab.astype(np.int32)
+    objs = ndi.find_objects(lab)
+    ids = np.array([i + 1 for i, s in enumerate(objs) if s is not None], np.int64)
+    rows = _feature_rows(lab, objs, ids) if len(ids) else []
     df = pd.DataFrame(rows, columns=["label"] + FEATURES + ["touches_border"])
     if pixel_size_nm:
         for k in LENGTHS: df[k + "_nm"] = df[k] * pixel_size_nm
         for k in AREAS: df[k + "_nm2"] = df[k] * pixel_size_nm ** 2
     return df
+
+def _feature_rows(lab, objs, ids)->list:
+    "The rows of `particle_features`: whole-image passes for sums, one short loop for hulls and Feret diameters."
+    L, (H, W) = int(ids[-1]), lab.shape
+    y0, x0, y1, x1 = (np.zeros(L + 1, np.int64) for _ in range(4))
+    for a, i, j in ((y0, 0, "start"), (y1, 0, "stop"), (x0, 1, "start"), (x1, 1, "stop")):
+        a[ids] = [getattr(objs[k - 1][i], j) for k in ids]
+    n, cy, cx, mu, dmu = _moments(lab, ids, L, y0, x0)
+    P = np.pad(lab, 1)
+    h4, h8 = (_perimeter_codes(P, _border(P, lab > 0, nb), L) for nb in (_N4, _N4 + _ND))
+    euler = _euler8(P, L)
+    filled = n.copy()
+    for i in ids[(_pieces(lab, L) - euler)[ids] != 0]:       # pieces − Euler = holes: fill those labels' holes
+        filled[i] = ndi.binary_fill_holes(lab[objs[i - 1]] == i, np.ones((3, 3))).sum()
+    outline = _outline_features(lab, objs, ids, y0, x0)
+    l1, l2 = _axes(n, mu, ids)
+    rows = []
+    for k, i in enumerate(ids):                               # the same scalar expressions as skimage's properties
+        (fmax, amax, fmin, amin, conv), a = outline[k], float(n[i])
+        per, h, w = h4[i] @ _PW * 1.0, int(y1[i] - y0[i]), int(x1[i] - x0[i])
+        major, minor = 4 * math.sqrt(l1[k]), 4 * math.sqrt(l2[k])
+        rows.append((int(i), a, per, h8[i] @ _PW, min(1.0, 4 * math.pi * a / per ** 2) if per > 0 else 1.0, major,
+                     minor, 0 if l1[k] == 0 else math.sqrt(1 - l2[k] / l1[k]),
+                     -math.degrees(0.5 * math.atan2(2 * mu[2][i], dmu[i])), a / conv, a / (h * w),
+                     (2 * 2 * a / np.pi) ** (1 / 2), conv, float(filled[i]), int(euler[i]), fmax, amax, fmin, amin,
+                     float(cx[i]), float(cy[i]), int(x0[i]), int(y0[i]), w, h, major / max(minor, 1e-6),
+                     a / per ** 2 if per > 0 else 0.0,
+                     bool(y0[i] == 0 or x0[i] == 0 or y1[i] == H or x1[i] == W)))
+    return rows
 
 # %% ../nbs/21_measure.ipynb #c07949399
 def _crop_one(x, lab, i, sl, size, pad, rng):

@@ -6,7 +6,7 @@
 __all__ = ['analyse_image', 'run_morphology', 'morphology', 'main']
 
 # %% ../nbs/04b_morphology.ipynb #ac254522
-import time
+import os, time
 from pathlib import Path
 import numpy as np
 import pandas as pd
@@ -67,27 +67,83 @@ def _load_net(model):
     if model is None: model = models.find_model("shape_mask_cnn")
     return models.load_model(model)[0] if isinstance(model, (str, Path)) else model
 
-def _cluster_outputs(P, parts, out:Path, use, clusters, summary:dict):
-    "Cluster the particles `use` (rows of P), write groups.csv, the figures and the overlays; fill in summary."
+def _cluster_outputs(P, parts, out:Path, use, clusters, summary:dict, figures:bool=True):
+    "Cluster the particles `use` (rows of P), write groups.csv and (if `figures`) figures and overlays; fill in summary."
     save = _figure_saver(out, summary["figures"])
     X = zscore(use[FEATURE_SETS["both"]].values)
     K = choose_k(X, "kmeans", 12)[0] if clusters == "auto" else min(int(clusters), len(use))
     P.loc[use.index, "group"] = cluster(X, K, "kmeans") + 1
     summary["clusters"] = int(K)
     G = P.loc[use.index]
-    gc = np.concatenate([c for _, _, _, c, _ in parts])[use.index.values]
     with atomic_write(out / "groups.csv", "w") as f: group_table(G).to_csv(f)
+    if not figures: return
+    gc = np.concatenate([c for _, _, _, c, _ in parts])[use.index.values]
     save(plot_outputs(G), "summary.png")
     for name, fig in summary_figures(G): save(fig, f"{name}.png")
     save(montage(gc, G.group.values, per_group=10, rows=2), "group_montage.png")
     for k in sorted(G.group.unique()):
         save(montage(gc, G.group.values, per_group=10, rows=5, show=[k]), f"group_{k}_montage.png")
     save(population_montage(gc, G.group.values), "population_montage.png")
-    for stem, im, lab, _, _ in parts:
+    for stem, data, lab, _, _ in parts:
         d = P[(P.image == stem) & (P.group > 0)]
-        if len(d): save(overlay(im.data, lab, d), f"{stem}_overlay.png")
+        if len(d): save(overlay(data, lab, d), f"{stem}_overlay.png")
 
 # %% ../nbs/04b_morphology.ipynb #452a1bd0
+_NETS = {}
+
+def _analyse_file(path, pixel_size, model, pipeline:str, dark, refine:bool, annotations:bool, one_thread:bool)->dict:
+    """Read, calibrate and analyse one file (in a worker process or here): a dict with `ok`, and the results or the
+    reason it was skipped; `notes` are messages for the user, `cpu` the CPU seconds this took."""
+    from chiral_em.emio import read_image, ImageReadError
+    from chiral_em.annotations import pixel_size_for
+    c0, notes = time.process_time(), []
+    if one_thread:                                    # one worker = one core: no OpenMP/OpenCV thread pools
+        import cv2, torch
+        cv2.setNumThreads(1)
+        torch.set_num_threads(1)
+    out = dict(path=Path(path), ok=False, notes=notes)
+    try:
+        im = read_image(path)
+        px = pixel_size_for(im.data, pixel_size, im.pixel_size, str(im.path), notes.append)
+    except ImageReadError as e: return dict(out, path=e.path, reason=e.reason, cpu=time.process_time() - c0)
+    except ValueError as e: return dict(out, reason=str(e), cpu=time.process_time() - c0)
+    key = model if isinstance(model, (str, Path, type(None))) else id(model)
+    if key not in _NETS: _NETS[key] = _load_net(model)
+    try: lab, df, crops = analyse_image(im.data, _NETS[key], px, pipeline, dark, refine=refine, annotations=annotations)
+    except Exception as e:                                     # a readable but unprocessable image: report, skip, go on
+        return dict(out, reason=f"processing failed ({type(e).__name__}: {e})", cpu=time.process_time() - c0)
+    return dict(out, ok=True, data=im.data, px=px, lab=lab, df=df, crops=crops, cpu=time.process_time() - c0)
+
+def _results(files:list, args:tuple, workers:int, scheduler:str|None):
+    """Yield `_analyse_file` results in file order: here (one worker), in `workers` local processes (forked from a
+    server that has imported chiral_em once: cheap to start), or on the dask scheduler at `scheduler`."""
+    if workers <= 1 and not scheduler:
+        one = os.environ.get("CHIRAL_EM_THREADS") == "1"           # the project's one-thread-per-process setting
+        for f in files: yield _analyse_file(f, *args, one)
+        return
+    import importlib                    # the workers unpickle the function by its module's name: the package's, also
+    fn = importlib.import_module("chiral_em.morphology")._analyse_file      # when this runs in the notebook
+    if scheduler:
+        from dask.distributed import Client
+        client = Client(scheduler)
+        submit = lambda f: client.submit(fn, str(f), *args, True, pure=False)
+    else:
+        import multiprocessing as mp
+        from concurrent.futures import ProcessPoolExecutor
+        ctx = mp.get_context("forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn")
+        if ctx.get_start_method() == "forkserver": ctx.set_forkserver_preload(["chiral_em.morphology"])
+        client = ProcessPoolExecutor(workers, mp_context=ctx)
+        submit = lambda f: client.submit(fn, str(f), *args, True)
+    try:
+        futs = [submit(f) for f in files]
+        for i, f in enumerate(files):
+            try: yield futs[i].result()
+            except Exception as e: yield dict(path=Path(f), ok=False, notes=[], cpu=0.0,
+                                              reason=f"processing failed ({type(e).__name__}: {e})")
+            futs[i] = None                                     # let the result go
+    finally:
+        (client.close() if scheduler else client.shutdown(cancel_futures=True))
+
 def run_morphology(paths,                       # image files or folders
                    out,                         # output folder
                    pixel_size:float|str|None=None,  # [nm/px] or "auto" (read the scale bar); overrides the files'
@@ -100,9 +156,13 @@ def run_morphology(paths,                       # image files or folders
                    verbose:bool=True,           # print what is read and skipped
                    refine:bool=False,           # fit (p, d, L_ratio) to each outline (slower)
                    keep_annotations:bool=False, # analyse data bands and burned-in scale bars too
+                   figures:bool=True,           # write the figures (the tables and labels are written either way)
+                   workers:int=1,               # processes analysing images in parallel (0 = one per CPU core)
+                   scheduler:str|None=None,     # address of a dask scheduler (e.g. tcp://host:8786) instead
                   )->dict:                      # the summary written to out/summary.json
     "Run the whole pipeline over files/folders; write labels, CSVs, figures and summary.json into `out`."
-    from chiral_em.emio import iter_images, write_label_tif
+    import sys
+    from chiral_em.emio import expand_paths, write_label_tif
     from chiral_em.annotations import pixel_size_for
     if pixel_size is not None and str(pixel_size).strip().lower() != "auto":
         pixel_size = pixel_size_for(None, pixel_size)            # a number, checked (ValueError otherwise)
@@ -112,34 +172,37 @@ def run_morphology(paths,                       # image files or folders
         raise ValueError(f"--clusters must be 'auto' or a positive integer, got {clusters!r}")
     net = _load_net(model)
     dark = {"auto": None, "dark": True, "bright": False}[polarity]
-    batch = iter_images(paths, verbose=verbose)
-    parts, per_image, used, t0 = [], [], set(), time.perf_counter()
-    for im in batch:
-        try: px = pixel_size_for(im.data, pixel_size, im.pixel_size, str(im.path), print if verbose else lambda m: 0)
-        except ValueError as e:
-            batch.skip(im.path, str(e))
+    files = expand_paths(paths)
+    workers = min(int(workers) or os.cpu_count() or 1, max(len(files), 1))
+    spec = model if isinstance(model, (str, Path, type(None))) else net
+    parts, per_image, used, skipped, cw = [], [], set(), [], 0.0      # cw: workers' CPU [s]
+    t0, c0 = time.perf_counter(), time.process_time()
+    for r in _results(files, (pixel_size, spec, pipeline, dark, refine, not keep_annotations), workers, scheduler):
+        cw += r["cpu"] if workers > 1 or scheduler else 0.0
+        for m in r["notes"] if verbose else []: print(m)
+        if not r["ok"]:
+            skipped.append((r["path"], r["reason"]))
+            if verbose: print(f"skipped {r['path']}: {r['reason']}", file=sys.stderr)
             continue
-        try: lab, df, crops = analyse_image(im.data, net, px, pipeline, dark, refine=refine,
-                                            annotations=not keep_annotations)
-        except Exception as e:                                 # a readable but unprocessable image: report, skip, go on
-            batch.skip(im.path, f"processing failed ({type(e).__name__}: {e})")
-            continue
-        stem = im.path.stem
-        if stem in used: stem = f"{im.path.parent.name}_{stem}"           # same file name in two folders
+        path, px, lab, df = r["path"], r["px"], r["lab"], r["df"]
+        stem = path.stem
+        if stem in used: stem = f"{path.parent.name}_{stem}"           # same file name in two folders
         while stem in used: stem += "_"
         used.add(stem)
         write_label_tif(out / f"{stem}_labels.tif", lab, px)
         df.insert(0, "image", stem)
-        df.insert(1, "path", str(im.path))
+        df.insert(1, "path", str(path))
         df["pixel_size_nm"] = px
         with atomic_write(out / f"{stem}_particles.csv", "w") as f: df.to_csv(f, index=False)
-        parts.append((stem, im, lab, crops, df))
-        per_image.append(dict(image=str(im.path), stem=stem, particles=int(len(df)), pixel_size_nm=px))
-    elapsed = time.perf_counter() - t0
+        parts.append((stem, r["data"] if figures else None, lab if figures else None, r["crops"] if figures else None,
+                      df))
+        per_image.append(dict(image=str(path), stem=stem, particles=int(len(df)), pixel_size_nm=px))
+    elapsed, cpu = time.perf_counter() - t0, cw + time.process_time() - c0
     P = pd.concat([d for *_, d in parts], ignore_index=True) if parts else pd.DataFrame()
     summary = dict(images=per_image, n_images=len(parts), n_particles=int(len(P)), refined=bool(refine),
                    seconds=round(elapsed, 2), particles_per_min=round(60 * len(P) / max(elapsed, 1e-9), 1),
-                   skipped=[dict(path=str(p), reason=r) for p, r in batch.skipped], clusters=None, figures=[])
+                   cpu_seconds=round(cpu, 2), workers=workers if not scheduler else f"dask scheduler {scheduler}",
+                   skipped=[dict(path=str(p), reason=r) for p, r in skipped], clusters=None, figures=[])
     if not len(P): summary["note"] = "no particles found: nothing to cluster, no figures written"
     else:
         use = P if include_border else P[~P.touches_border.astype(bool)]
@@ -150,8 +213,10 @@ def run_morphology(paths,                       # image files or folders
             where = "" if include_border else "not touching the border "
             summary["note"] = (f"only {len(use)} particles {where}(< 10): "
                                "not clustered; no group table or group figures written")
-        else: _cluster_outputs(P, parts, out, use, clusters, summary)
+        else: _cluster_outputs(P, parts, out, use, clusters, summary, figures)
         with atomic_write(out / "particles.csv", "w") as f: P.to_csv(f, index=False)
+    summary["seconds_total"] = round(time.perf_counter() - t0, 2)           # with clustering, figures and tables
+    summary["cpu_seconds_total"] = round(cw + time.process_time() - c0, 2)
     write_json(out / "summary.json", summary)
     return summary
 
@@ -169,12 +234,16 @@ def morphology(images:Param("image files or folders", str, nargs="+"),
                include_border:bool=False,    # cluster particles touching the image border too
                refine:bool=False,            # fit p, d, L_ratio to each outline from the CNN's estimate (slower)
                keep_annotations:bool=False,  # analyse data bands and burned-in scale bars too
+               figures:bool=True,            # write the figures (labels, CSVs and summary.json are written either way)
+               workers:int=0,                # processes analysing images in parallel (0 = one per CPU core, at most one
+                                             # per image; 1 = all in this process)
+               scheduler:str|None=None,      # address of a running dask scheduler (e.g. tcp://host:8786) to use instead
               )->int:                        # exit status: 0 ok, 1 no image processed, 2 bad input
     "Segment nanocrystals in TEM images, measure their shape (regionprops + superellipse p, d, L_ratio), group them."
     import sys
     try:
         s = run_morphology(images, out, pixel_size, model, clusters, pipeline, polarity, include_border, refine=refine,
-                           keep_annotations=keep_annotations)
+                           keep_annotations=keep_annotations, figures=figures, workers=workers, scheduler=scheduler)
     except (ValueError, FileNotFoundError) as e:
         print(f"chiral-em morphology: error: {e}", file=sys.stderr)
         return 2

@@ -30,14 +30,49 @@ def polarity_dark(x)->bool:
 
 def remove_small(fg, min_area:float):
     "Drop 8-connected components smaller than min_area [px] (MATLAB bwareaopen)."
-    lab = measure.label(fg, connectivity=2)
-    keep = np.bincount(lab.ravel()) >= min_area
+    n, lab, stats, _ = cv2.connectedComponentsWithStats(np.asarray(fg).astype(np.uint8), connectivity=8)
+    keep = stats[:, cv2.CC_STAT_AREA] >= min_area
     keep[0] = False
     return keep[lab]
 
+def _edt(fg)->np.ndarray:
+    "scipy's exact Euclidean distance transform (float64), from OpenCV's exact one (float32 √n, n recovered exactly)."
+    fg = np.asarray(fg, bool)
+    if fg.all(): return ndi.distance_transform_edt(fg)
+    d = cv2.distanceTransform(fg.astype(np.uint8), cv2.DIST_L2, cv2.DIST_MASK_PRECISE)
+    if d.max() >= 2000: return ndi.distance_transform_edt(fg)       # n = d² no longer exact in float32
+    return np.sqrt(np.rint(d.astype(np.float64) ** 2))
+
+def _disk_morph(fg, k:int, erode:bool, border_value:int=0)->np.ndarray:
+    "Binary erosion/dilation by skimage's disk(k) with scipy's border semantics: OpenCV, or the EDT for big disks."
+    u8 = np.asarray(fg, np.uint8)
+    if k <= 20:
+        op = cv2.erode if erode else cv2.dilate
+        return op(u8, morphology.disk(k).astype(np.uint8), borderType=cv2.BORDER_CONSTANT,
+                  borderValue=border_value).astype(bool)
+    if erode:                      # kept ⇔ no background pixel within k: squared distance to it > k²
+        src = np.pad(u8, k + 1, constant_values=border_value)
+        d = cv2.distanceTransform(src, cv2.DIST_L2, cv2.DIST_MASK_PRECISE)[k + 1:-k - 1, k + 1:-k - 1]
+        return np.rint(d.astype(np.float64) ** 2) > k * k
+    src = np.pad(1 - u8, k + 1, constant_values=1 - border_value)   # set ⇔ a foreground pixel within k
+    d = cv2.distanceTransform(src, cv2.DIST_L2, cv2.DIST_MASK_PRECISE)[k + 1:-k - 1, k + 1:-k - 1]
+    return np.rint(d.astype(np.float64) ** 2) <= k * k
+
+def _open_disk(fg, k:int, border_value:int=0)->np.ndarray:
+    "= ndi.binary_opening(fg, disk(k), border_value=border_value), fast."
+    return _disk_morph(_disk_morph(fg, k, True, border_value), k, False, border_value)
+
+def _fill_holes(fg)->np.ndarray:
+    "= ndi.binary_fill_holes(fg): background pieces (4-connected) that do not reach the image edge become foreground."
+    n, lab = cv2.connectedComponents((~np.asarray(fg, bool)).astype(np.uint8), connectivity=4)
+    edge = np.zeros(n, bool)
+    for e in (lab[0], lab[-1], lab[:, 0], lab[:, -1]): edge[e] = True
+    edge[0] = True                                                  # label 0 = the foreground itself
+    return ~edge[lab] | np.asarray(fg, bool)
+
 def watershed_split(fg, h:float)->np.ndarray:
     "Distance-transform watershed of a binary mask after MATLAB's imhmin(−dist, h): markers are the regional plateaus."
-    dist = ndi.distance_transform_edt(fg)
+    dist = _edt(fg)
     if dist.max() <= h: return measure.label(fg).astype(np.int32)
     rec = morphology.reconstruction(dist - h, dist)          # = −imhmin(−dist, h)
     markers = measure.label(morphology.local_maxima(rec) & fg)  # plateaus, so a flat ridge gives one marker
@@ -80,12 +115,14 @@ def segment_baseline(img,                   # 2-D micrograph, any dtype
 # %% ../nbs/20_segment.ipynb #c90369155
 def typical_radius(fg)->float:
     "Area-weighted median over connected components of the largest inscribed radius [px] (0 if empty)."
-    lab = measure.label(fg)
-    if lab.max() == 0: return 0.0
-    rad = np.asarray(ndi.maximum(ndi.distance_transform_edt(fg), lab, np.arange(1, lab.max() + 1)))
-    o = np.argsort(rad)
-    c = np.cumsum(np.bincount(lab.ravel())[1:][o])
-    return float(rad[o][np.searchsorted(c, c[-1] / 2)])
+    n, lab, stats, _ = cv2.connectedComponentsWithStats(np.asarray(fg).astype(np.uint8), connectivity=8)
+    if n == 1: return 0.0
+    rad = np.zeros(n)
+    on = lab > 0
+    np.maximum.at(rad, lab[on], _edt(fg)[on])
+    o = np.argsort(rad[1:])
+    c = np.cumsum(stats[1:, cv2.CC_STAT_AREA][o])
+    return float(rad[1:][o][np.searchsorted(c, c[-1] / 2)])
 
 def segment_default(img,                    # 2-D micrograph, any dtype
                     dark:bool|None=None,    # particle polarity; None = automatic
@@ -100,12 +137,12 @@ def segment_default(img,                    # 2-D micrograph, any dtype
         x = stretch(x, 0.5, 99.5)
         x1 = filters.gaussian(x, 1)
         if (polarity_dark(x1) if dark is None else dark) is False: x, x1 = 1 - x, 1 - x1
-        fg1 = ndi.binary_opening(x1 < filters.threshold_otsu(x1), morphology.disk(1), border_value=1)
+        fg1 = _open_disk(x1 < filters.threshold_otsu(x1), 1, border_value=1)
         r = max(typical_radius(fg1), 1.0)
         xs = filters.gaussian(x, sigma if sigma is not None else max(1.0, r / 6))
-        fg = ndi.binary_opening(xs < filters.threshold_otsu(xs), morphology.disk(max(1, int(r / 6))))
+        fg = _open_disk(xs < filters.threshold_otsu(xs), max(1, int(r / 6)))
         amin = min_area if min_area is not None else max(4, 0.1 * math.pi * r * r)
-        fg = remove_small(ndi.binary_fill_holes(fg), amin)
+        fg = remove_small(_fill_holes(fg), amin)
         if clear_border: fg = segmentation.clear_border(fg)
         return watershed_split(fg, max(1.0, split * r))
     return _with_bar(run, img, annotations)

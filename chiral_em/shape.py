@@ -12,7 +12,7 @@ import numpy as np
 import torch
 from torch import nn
 import torch.nn.functional as F
-from .sim.superellipse import PARAM_RANGES, shape_alpha
+from .sim.superellipse import PARAM_RANGES, N_THETA, superellipse_radius
 
 TARGETS = ("p", "d", "ratio")
 TARGET_SCALE = np.array([15., 6., 5.], np.float32)   # targets are divided by the top of their range for training
@@ -111,30 +111,59 @@ def train_cnn(images, params,          # uint8 crops [N,44,44] (or 0/1 masks for
     return model, hist
 
 # %% ../nbs/24_shape.ipynb #c44703446
+_HALF_ULP = 2.0 ** -25   # float32: x + 0.5 > 0.5 ⇔ x > 2⁻²⁵ (ties to even): shape_alpha's alpha > 0.5 is delta > this
+
+def _t32(v): return torch.as_tensor(np.asarray(v), dtype=torch.float32)
+
+def _resim_masks(prm:dict,            # p (clipped ≥ 0.3), d, ratio, phase: arrays [B]
+                 native, size:int, corrected:bool=False):  # (masks float32 0/1 [B,size,size], transposed [B] bool)
+    """`(shape_alpha(prm, native, size)[0] > 0.5) & ~band`, bit for bit, with half the full-size passes. Each shape is
+    drawn with u along the columns; shapes whose long side shape_alpha turns vertical come out transposed."""
+    th = torch.linspace(-math.pi, math.pi, N_THETA + 1)[:-1] + math.pi / N_THETA
+    R = superellipse_radius(th[None], *(_t32(prm[k])[:, None] for k in ("p", "d", "ratio", "phase")),
+                            corrected=corrected)
+    x, y = R * torch.cos(th), R * torch.sin(th)
+    x0, x1, y0, y1 = x.amin(1), x.amax(1), y.amin(1), y.amax(1)
+    w, h = x1 - x0, y1 - y0
+    long = torch.maximum(w, h)
+    padu = 2.0 * long / _t32(native)
+    s = (long + 2 * padu) / size
+    B = R.shape[0]
+    g = torch.arange(size, dtype=torch.float32) - (size - 1) / 2
+    U, V = ((x0 + x1) / 2)[:, None] + s[:, None] * g, ((y0 + y1) / 2)[:, None] + s[:, None] * g
+    u, v = U[:, None, :].expand(B, size, size).contiguous(), V[:, :, None].expand(B, size, size).contiguous()
+    idx = torch.atan2(v, u).add_(math.pi).mul_(N_THETA / (2 * math.pi)).clamp_(max=N_THETA - 1).int()
+    rho = torch.sqrt_((U * U)[:, None, :] + (V * V)[:, :, None])
+    delta = torch.gather(R, 1, idx.view(B, -1)).view(B, size, size).sub_(rho).div_(s[:, None, None])
+    keep = (g.abs()[None] * s[:, None]) <= (torch.minimum(w, h) / 2 + padu)[:, None]      # not in the side bands
+    return (delta > _HALF_ULP).float().mul_(keep[:, None, :].float()), w > h
+
 def resim_jaccard(masks,             # input masks [N,size,size], long side vertical OR any rot90 (both tried)
                   params,            # predicted (p, d, L_ratio) [N,>=3]
                   native,            # native particle size [px] per crop (sets the 2-px bbox padding) [N]
                   n_phase:int=36,    # phases tried in [0, 2π)
-                  corrected:bool=False, chunk:int=64)->np.ndarray:
+                  corrected:bool=False, chunk:int=16)->np.ndarray:
     "Best-phase Jaccard index between each mask and the re-simulated shape of its parameters [N]."
     masks = torch.as_tensor(np.asarray(masks).astype(bool))
     N, size = masks.shape[0], masks.shape[-1]
     if np.asarray(params).shape[0] != N: raise ValueError(f"{N} masks but {np.asarray(params).shape[0]} parameter rows")
     tall = masks.any(2).sum(1) >= masks.any(1).sum(1)            # rotate wide masks so the long side is vertical
-    masks = torch.where(tall[:, None, None], masks, torch.rot90(masks, 1, (1, 2)))
+    m = torch.where(tall[:, None, None], masks, torch.rot90(masks, 1, (1, 2))).float()
+    mt, msum = m.transpose(1, 2).contiguous(), m.sum((1, 2))
     phases, out = np.arange(n_phase) * 2 * np.pi / n_phase, np.zeros(N)
     P, nat = np.asarray(params, np.float32), np.asarray(native, np.float32)
     for i in range(0, N, chunk):
         sl = slice(i, i + chunk)
         k = len(P[sl])
-        prm = dict(p=np.repeat(P[sl, 0], n_phase), d=np.repeat(np.clip(np.round(P[sl, 1]), 1, 6), n_phase),
+        prm = dict(p=np.clip(np.repeat(P[sl, 0], n_phase), 0.3, None),
+                   d=np.repeat(np.clip(np.round(P[sl, 1]), 1, 6), n_phase),
                    ratio=np.repeat(np.clip(P[sl, 2], 1, None), n_phase), phase=np.tile(phases, k))
-        alpha, _, band = shape_alpha({kk: np.clip(v, 0.3, None) if kk == "p" else v for kk, v in prm.items()},
-                                     np.repeat(nat[sl], n_phase), size, corrected)
-        sim = ((alpha > 0.5) & ~band).view(k, n_phase, size, size)
-        m = masks[sl][:, None]
-        inter, union = (sim & m).sum((2, 3)), (sim | m).sum((2, 3)).clamp(min=1)
-        out[sl] = (inter / union).amax(1).numpy()
+        sim, T = _resim_masks(prm, np.repeat(nat[sl], n_phase), size, corrected)
+        sim, T = sim.view(k, n_phase, size * size), T.view(k, n_phase)
+        bmm = lambda a: torch.bmm(sim, a[sl].view(k, -1, 1))[..., 0]
+        inter = torch.where(T, bmm(mt), bmm(m))                               # transposed shapes: transposed masks
+        union = (sim.sum(2) + msum[sl][:, None] - inter).clamp(min=1)          # exact: 0/1 sums in float32
+        out[sl] = (inter.long() / union.long()).amax(1).numpy()
     return out
 
 # %% ../nbs/24_shape.ipynb #c97771090
