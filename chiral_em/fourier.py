@@ -132,7 +132,7 @@ def lattice_period(image:np.ndarray,       # atomic-resolution image (h, w)
                    min_period:float=2.5,   # shortest period considered [px] (Nyquist is 2)
                    max_period:float=None,  # longest period considered [px]; default: a quarter of the field
                    min_strength:float=30., # spot / ring-median power below which there is no lattice
-                   rel_strength:float=0.1, # spots this fraction as strong as the strongest count as reflections
+                   rel_strength:float=0.02, # spots this fraction as strong as the strongest count as reflections
                   )->tuple:                # (period [px], strength, direction [deg])
     "Period of the lowest-order lattice fringes of an image (longest period among strong spots of its power spectrum)."
     from chiral_em.core import check_image
