@@ -120,7 +120,8 @@ def segment_instances(image:np.ndarray,       # 2-D micrograph, any dtype
     from chiral_em.annotations import exclude_annotations
     from chiral_em.emio import to_gray
     x = to_gray(check_image(image))
-    crop, sl, amask = exclude_annotations(x) if annotations else (x, np.s_[:, :], np.zeros(x.shape, bool))  # amask: crop's
+    crop, sl, amask = (exclude_annotations(x) if annotations          # amask: the annotations inside the crop
+                       else (x, np.s_[:, :], np.zeros(x.shape, bool)))
     def run(z):
         a = crop if abs(z - 1) < 1e-3 else rezoom(crop, z, order=1)
         lab = split_instances(predict_maps(net, a), **kw)

@@ -294,8 +294,9 @@ def segment_files(images:Param("image files or folders", nargs="+"),
                   out:Param("output folder", str, required=True)=None,
                   kind:Param("what to segment", str, choices=["particles", "columns"])="particles",
                   mode:Param("which network for columns: HRTEM or HAADF STEM", str, choices=["hrtem", "stem"])="hrtem",
-                  pixel_size:Param("[nm/px]; 'auto': read the scale bar; 'network': assume the network's sampling; "
-                                   "default: the file's calibration, else --lattice-spacing, else a scale bar", str)=None,
+                  pixel_size:Param("[nm/px]; 'auto': read the scale bar; 'network': assume the network's "
+                                   "sampling; default: the file's calibration, else --lattice-spacing, else a scale "
+                                   "bar", str)=None,
                   lattice_spacing:Param("d-spacing [Å] of the lowest-order reflection, to get the pixel size of an "
                                         "uncalibrated atomic-resolution image from its lattice", float)=None,
                   model:Param("model file (models.save_model); default: the shipped network", str)=None,
