@@ -104,7 +104,9 @@ def n_params(model:nn.Module)->int:
 def train_segmenter(model:nn.Module, batch_fn,   # batch_fn(step) -> (x, y) float32 arrays (B, 1, H, W), (B, C, H, W)
                     steps:int=200, lr:float=1e-3,
                     losses=("bce",),              # per output channel: "bce" (mask logits) or "mse" (column map)
-                    progress:bool=True, desc:str="train")->list:  # loss per step
+                    progress:bool=True, desc:str="train",
+                    loss_fn=None,                 # loss_fn(output, y) -> scalar tensor; replaces `losses`
+                   )->list:                       # loss per step
     "Adam training on freshly rendered batches (every batch is new data: no epochs, no overfitting to noise)."
     from tqdm.auto import tqdm
     opt = torch.optim.Adam(model.parameters(), lr)
@@ -114,8 +116,9 @@ def train_segmenter(model:nn.Module, batch_fn,   # batch_fn(step) -> (x, y) floa
     for step in tqdm(range(steps), desc=desc, disable=not progress, leave=False):
         x, y = map(torch.from_numpy, batch_fn(step))
         out = model(x)
-        loss = sum(F.binary_cross_entropy_with_logits(out[:, c], y[:, c]) if l == "bce"
-                   else 10 * F.mse_loss(out[:, c], y[:, c]) for c, l in enumerate(losses))
+        if loss_fn: loss = loss_fn(out, y)
+        else: loss = sum(F.binary_cross_entropy_with_logits(out[:, c], y[:, c]) if l == "bce"
+                         else 10 * F.mse_loss(out[:, c], y[:, c]) for c, l in enumerate(losses))
         opt.zero_grad()
         loss.backward()
         opt.step()

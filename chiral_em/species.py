@@ -23,24 +23,15 @@ def train_species(net, batch_fn,       # batch_fn(step) -> (x (B, C, H, W) float
                   steps:int=500, lr:float=3e-3,
                   weights=None,        # per-class cross-entropy weights (`class_weights`)
                   progress:bool=True, desc:str="train")->list:  # loss per step
-    "Adam + one-cycle training of a per-pixel classifier with weighted cross-entropy on fresh batches."
+    "Adam + one-cycle training (`nets.train_segmenter`) of a per-pixel classifier with weighted cross-entropy."
     import torch, torch.nn.functional as F
-    from tqdm.auto import tqdm
-    opt = torch.optim.Adam(net.parameters(), lr)
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, lr, total_steps=max(steps, 2), pct_start=0.2)
+    from chiral_em.nets import train_segmenter
     w = None if weights is None else torch.as_tensor(np.asarray(weights, np.float32))
-    net.train()
-    hist = []
-    for step in tqdm(range(steps), desc=desc, disable=not progress, leave=False):
+    def batch(step):
         x, y = batch_fn(step)
-        loss = F.cross_entropy(net(torch.from_numpy(x)), torch.from_numpy(np.asarray(y, np.int64)), weight=w)
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        sched.step()
-        hist.append(loss.item())
-    net.eval()
-    return hist
+        return x, np.asarray(y, np.int64)
+    return train_segmenter(net, batch, steps, lr, progress=progress, desc=desc,
+                           loss_fn=lambda out, y: F.cross_entropy(out, y, weight=w))
 
 # %% ../nbs/29b_species.ipynb #a6d5b208
 def class_probs(net, x:np.ndarray,   # (C, H, W) standardised frames at the network's sampling
