@@ -29,3 +29,16 @@ def test_rotation_is_orthonormal():
     R = ai.random_rotation(np.random.default_rng(3))
     np.testing.assert_allclose(R @ R.T, np.eye(3), atol=1e-12)
     assert abs(np.linalg.det(R) - 1) < 1e-12
+
+
+def test_threaded_generation_same_bytes(tmp_path):
+    "Same seed, same bytes under dask's threaded scheduler (abTEM's config is process-wide, not a racy `with`)."
+    from chiral_em.core import save_arrays
+    paths = []
+    for i in range(4):
+        x, t = md.initial_droplets(10 + i, 12)
+        paths.append(save_arrays(tmp_path / f"c{i}.npz", dict(positions=x, types=t)))
+    runs = [ai.generate_images(paths, tmp_path / f"run{r}", 0, out_px=48, n_draws=1, scheduler="threads",
+                               progress=False) for r in range(2)]
+    for p, q in zip(*runs):
+        assert np.load(p)["clean"].tobytes() == np.load(q)["clean"].tobytes(), p

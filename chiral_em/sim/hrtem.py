@@ -5,9 +5,9 @@
 # %% auto #0
 __all__ = ['LATTICE', 'ZONES', 'SHAPES', 'CARBON_DENSITY', 'STRUCTURE_RANGES', 'ABTEM_CONFIG', 'DATA_VERSION', 'make_cluster',
            'orient', 'amorphous_carbon', 'graphene_sheet', 'column_positions', 'column_map', 'particle_mask',
-           'draw_spec', 'build_scene', 'exit_wave', 'haadf_image', 'render', 'simulate_structure', 'simulate_many',
-           'generate_structures', 'stem_render', 'augment', 'make_batch', 'benchmark_reuse', 'column_sequence',
-           'cdist_argmin', 'large_field']
+           'draw_spec', 'build_scene', 'abtem_deterministic', 'exit_wave', 'haadf_image', 'render',
+           'simulate_structure', 'simulate_many', 'generate_structures', 'stem_render', 'augment', 'make_batch',
+           'benchmark_reuse', 'column_sequence', 'cdist_argmin', 'large_field']
 
 # %% ../../nbs/14_hrtem_sim.ipynb #b38aca7c
 import numpy as np
@@ -194,19 +194,26 @@ def build_scene(spec:dict, cluster:Atoms=None)->tuple:  # (scene atoms with cell
 # %% ../../nbs/14_hrtem_sim.ipynb #54a49881
 # abTEM's default FFTW planning (FFTW_MEASURE) times candidate algorithms and keeps the fastest, so the same structure
 # gave different exit-wave bytes in different processes; FFTW_ESTIMATE picks the plan without timing: same seed, same
-# bytes. Applied only inside the engine's calls (no process-wide change).
+# bytes. It is set process-wide on the first call: a `with abtem.config.set(...)` block is not thread-safe (under
+# dask's threaded scheduler one task's exit restored FFTW_MEASURE while another was computing; measured: 2 of 4 AgCo
+# clusters differed by 1.5e-6 between two runs of `agco_image.generate_images`).
 ABTEM_CONFIG = {"diagnostics.progress_bar": False, "fftw.planning_effort": "FFTW_ESTIMATE"}
 DATA_VERSION = "2"  # of every dataset this engine generates: "2" = deterministic FFTW plans (bump on any change)
+
+def abtem_deterministic():
+    "Set `ABTEM_CONFIG` as abTEM's process-wide configuration (idempotent, thread-safe in effect)."
+    import abtem
+    abtem.config.set(ABTEM_CONFIG)
 
 def exit_wave(atoms:Atoms, energy:float=200e3,  # scene with cell, beam energy [eV]
               sampling:float=0.1, slice_thickness:float=2.,  # potential sampling [Å/px], slice thickness [Å]
              )->np.ndarray:  # complex64 exit wave, indexed (y, x)
     "Plane-wave multislice exit wave with abTEM (Lobato parametrisation, infinite projection)."
     import abtem
-    with abtem.config.set(ABTEM_CONFIG):
-        pot = abtem.Potential(atoms, sampling=sampling, slice_thickness=slice_thickness, projection="infinite",
-                              parametrization="lobato")
-        w = abtem.PlaneWave(energy=energy).multislice(pot).compute(scheduler="synchronous")
+    abtem_deterministic()
+    pot = abtem.Potential(atoms, sampling=sampling, slice_thickness=slice_thickness, projection="infinite",
+                          parametrization="lobato")
+    w = abtem.PlaneWave(energy=energy).multislice(pot).compute(scheduler="synchronous")
     return np.ascontiguousarray(w.array.T).astype(np.complex64)   # abTEM arrays are (x, y)
 
 def haadf_image(atoms:Atoms, out_px:int, sampling:float,  # output grid [px], [Å/px]

@@ -133,11 +133,11 @@ def mos2_exit_wave(atoms:Atoms,   # from `structure_atoms`
                   )->np.ndarray:  # complex64 (gpts, gpts), indexed (y, x); sample k at k·sampling
     "Plane-wave multislice exit wave with abTEM on an exact grid (Lobato potential, infinite projection)."
     import abtem
-    from chiral_em.sim.hrtem import ABTEM_CONFIG
-    with abtem.config.set(ABTEM_CONFIG):
-        pot = abtem.Potential(atoms, gpts=(gpts, gpts), slice_thickness=slice_thickness, projection="infinite",
-                              parametrization="lobato")
-        w = abtem.PlaneWave(energy=energy).multislice(pot).compute(scheduler="synchronous")
+    from chiral_em.sim.hrtem import abtem_deterministic
+    abtem_deterministic()
+    pot = abtem.Potential(atoms, gpts=(gpts, gpts), slice_thickness=slice_thickness, projection="infinite",
+                          parametrization="lobato")
+    w = abtem.PlaneWave(energy=energy).multislice(pot).compute(scheduler="synchronous")
     return np.ascontiguousarray(w.array.T).astype(np.complex64)
 
 def simulate_item(seed:int, i:int,      # item i of data set `seed`: drawn from default_rng([seed, i])
