@@ -7,7 +7,7 @@ __all__ = ['LABELS', 'BENCH_KEYS', 'liquid_pairs', 'psnr', 'ssim', 'subsample4',
            'poisson_psd', 'choose_sigma', 'ResUNet', 'blind_spot_mask', 'train_n2v', 'train_supervised', 'net_denoise',
            'denoise_benchmark', 'plot_denoise', 'benchmark_kwargs', 'denoise_files', 'main']
 
-# %% ../nbs/29c_denoise.ipynb #10b261f7
+# %% ../nbs/29c_denoise.ipynb #374d339a
 import numpy as np
 import torch
 from contextlib import contextmanager
@@ -16,7 +16,7 @@ from .sim.optics import apply_mtf, mtf, nyquist_grid
 from .sim import liquid_cell
 from .nets import UNet, train_segmenter
 
-# %% ../nbs/29c_denoise.ipynb #80705657
+# %% ../nbs/29c_denoise.ipynb #56580675
 def liquid_pairs(seed:int,                 # movie seed (`simulate_movie(seed, i)`)
                  i:int=0,                  # movie index
                  n_frames:int=2,           # frames of the movie
@@ -41,7 +41,7 @@ def liquid_pairs(seed:int,                 # movie seed (`simulate_movie(seed, i
     else: noisy = (mv["frames"] / n).astype(np.float32)
     return dict(noisy=noisy, clean=clean, counts_per_px=float(n), meta=mv["meta"])
 
-# %% ../nbs/29c_denoise.ipynb #426230a9
+# %% ../nbs/29c_denoise.ipynb #a30e7140
 def _pair_check(est, clean):
     est, clean = check_image(est, "estimate"), check_image(clean, "clean")
     if est.shape != clean.shape: raise ValueError(f"estimate {est.shape} and clean {clean.shape} differ in shape")
@@ -78,7 +78,7 @@ def upsnr(img:np.ndarray,        # one noisy image (H, W)
     u = np.mean((a - np.asarray(denoiser(b), np.float64)) ** 2) - 0.5 * np.mean((c - d) ** 2)
     return float(10 * np.log10(M ** 2 / u)) if u > 0 else float("inf")
 
-# %% ../nbs/29c_denoise.ipynb #169a793d
+# %% ../nbs/29c_denoise.ipynb #24ddcfc6
 def gaussian(img:np.ndarray,   # (H, W)
              sigma:float,      # [px]
             )->np.ndarray:     # float32 (H, W)
@@ -130,7 +130,7 @@ def choose_sigma(noisy:list, clean:list,                     # validation frames
     scores = [np.mean([psnr(gaussian(x, s), c) for x, c in zip(noisy, clean)]) for s in sigmas]
     return float(sigmas[int(np.argmax(scores))])
 
-# %% ../nbs/29c_denoise.ipynb #c4eaa5ad
+# %% ../nbs/29c_denoise.ipynb #a856da83
 class ResUNet(UNet):
     "`nets.UNet` with a skip from input to output: it predicts a correction to its input (starts near the identity)."
     def forward(self, x): return x + super().forward(x)
@@ -243,7 +243,7 @@ def net_denoise(net:torch.nn.Module,   # a U-Net from `train_n2v` or `train_supe
     with torch.no_grad(): out = net(torch.from_numpy(np.ascontiguousarray(xp))[None, None])[0, 0, :h, :w].numpy()
     return (out * s + m).astype(np.float32)
 
-# %% ../nbs/29c_denoise.ipynb #a66ad249
+# %% ../nbs/29c_denoise.ipynb #a8cc1719
 def _boot_ci(per_movie:np.ndarray, rng, n:int=2000)->list:
     "95 % bootstrap interval of the mean over movies."
     v = np.asarray(per_movie, float)
@@ -360,7 +360,7 @@ def denoise_benchmark(fluxes=(50., 500., 1000., 1500.), # electron flux [e⁻/Å
     example["flux"] = ex_flux
     return dict(metrics=metrics, example=example)
 
-# %% ../nbs/29c_denoise.ipynb #77ffd206
+# %% ../nbs/29c_denoise.ipynb #cebb4c0f
 LABELS = dict(noisy="noisy", gaussian="Gaussian", bm3d="BM3D", n2v="Noise2Void", n2v_patch="N2V blind patch",
               supervised="supervised U-Net", n2v_white="Noise2Void (white noise)")
 
@@ -402,7 +402,7 @@ def plot_denoise(result:dict,                  # `denoise_benchmark` output
     fig.tight_layout()
     return fig
 
-# %% ../nbs/29c_denoise.ipynb #be7a792b
+# %% ../nbs/29c_denoise.ipynb #1b9b4860
 BENCH_KEYS = ("n_train", "n_val", "n_test", "n_frames", "size", "steps", "batch", "crop", "base", "levels", "radius",
               "real_limit", "real_steps")
 
@@ -416,14 +416,14 @@ def benchmark_kwargs(cfg:dict,          # a profile section (`core.get_profile`)
     if kw.get("real_limit") == 0: kw["real_limit"] = None
     return kw
 
-# %% ../nbs/29c_denoise.ipynb #739f837a
+# %% ../nbs/29c_denoise.ipynb #6d53edb8
 def denoise_files(images:list[str],   # image files
                   out:str="denoised", # output folder
                   method:str="bm3d",  # bm3d | gaussian | n2v
                   sigma:float=1.5,    # Gaussian σ [px]
                   steps:int=200,      # Noise2Void training steps
                   seed:int=0,
-                 )->int:              # number of images written
+                 )->int:              # exit status: the number of files skipped (0 = all written)
     "Denoise image files with BM3D, a Gaussian filter or a Noise2Void U-Net trained on them; write float32 TIFFs."
     from pathlib import Path
     from skimage.restoration import estimate_sigma
@@ -445,7 +445,7 @@ def denoise_files(images:list[str],   # image files
         dst = Path(out) / f"{Path(p).stem}_{method}.tif"
         tifffile.imwrite(dst, y)
         print(f"{p} → {dst}: uPSNR noisy {upsnr(x, lambda b: b):.2f} dB, {method} {upsnr(x, fns[method]):.2f} dB")
-    return len(imgs)
+    return len(images) - len(imgs)
 
 def main(argv=None)->int:
     "`chiral-em denoise`: denoise image files."
