@@ -7,7 +7,7 @@ __all__ = ['LABELS', 'BENCH_KEYS', 'liquid_pairs', 'psnr', 'ssim', 'subsample4',
            'poisson_psd', 'choose_sigma', 'ResUNet', 'blind_spot_mask', 'train_n2v', 'train_supervised', 'net_denoise',
            'denoise_benchmark', 'plot_denoise', 'benchmark_kwargs', 'denoise_files', 'main']
 
-# %% ../nbs/29c_denoise.ipynb #374d339a
+# %% ../nbs/29c_denoise.ipynb #83e7afa0
 import numpy as np
 import torch
 from contextlib import contextmanager
@@ -16,7 +16,7 @@ from .sim.optics import apply_mtf, mtf, nyquist_grid
 from .sim import liquid_cell
 from .nets import UNet, train_segmenter
 
-# %% ../nbs/29c_denoise.ipynb #56580675
+# %% ../nbs/29c_denoise.ipynb #f6585337
 def liquid_pairs(seed:int,                 # movie seed (`simulate_movie(seed, i)`)
                  i:int=0,                  # movie index
                  n_frames:int=2,           # frames of the movie
@@ -41,7 +41,7 @@ def liquid_pairs(seed:int,                 # movie seed (`simulate_movie(seed, i
     else: noisy = (mv["frames"] / n).astype(np.float32)
     return dict(noisy=noisy, clean=clean, counts_per_px=float(n), meta=mv["meta"])
 
-# %% ../nbs/29c_denoise.ipynb #a30e7140
+# %% ../nbs/29c_denoise.ipynb #a401876e
 def _pair_check(est, clean):
     est, clean = check_image(est, "estimate"), check_image(clean, "clean")
     if est.shape != clean.shape: raise ValueError(f"estimate {est.shape} and clean {clean.shape} differ in shape")
@@ -78,7 +78,7 @@ def upsnr(img:np.ndarray,        # one noisy image (H, W)
     u = np.mean((a - np.asarray(denoiser(b), np.float64)) ** 2) - 0.5 * np.mean((c - d) ** 2)
     return float(10 * np.log10(M ** 2 / u)) if u > 0 else float("inf")
 
-# %% ../nbs/29c_denoise.ipynb #24ddcfc6
+# %% ../nbs/29c_denoise.ipynb #a687b3c9
 def gaussian(img:np.ndarray,   # (H, W)
              sigma:float,      # [px]
             )->np.ndarray:     # float32 (H, W)
@@ -130,7 +130,7 @@ def choose_sigma(noisy:list, clean:list,                     # validation frames
     scores = [np.mean([psnr(gaussian(x, s), c) for x, c in zip(noisy, clean)]) for s in sigmas]
     return float(sigmas[int(np.argmax(scores))])
 
-# %% ../nbs/29c_denoise.ipynb #a856da83
+# %% ../nbs/29c_denoise.ipynb #29a6017b
 class ResUNet(UNet):
     "`nets.UNet` with a skip from input to output: it predicts a correction to its input (starts near the identity)."
     def forward(self, x): return x + super().forward(x)
@@ -243,7 +243,7 @@ def net_denoise(net:torch.nn.Module,   # a U-Net from `train_n2v` or `train_supe
     with torch.no_grad(): out = net(torch.from_numpy(np.ascontiguousarray(xp))[None, None])[0, 0, :h, :w].numpy()
     return (out * s + m).astype(np.float32)
 
-# %% ../nbs/29c_denoise.ipynb #a8cc1719
+# %% ../nbs/29c_denoise.ipynb #e4d82902
 def _boot_ci(per_movie:np.ndarray, rng, n:int=2000)->list:
     "95 % bootstrap interval of the mean over movies."
     v = np.asarray(per_movie, float)
@@ -337,11 +337,14 @@ def denoise_benchmark(fluxes=(50., 500., 1000., 1500.), # electron flux [e⁻/Å
                               ("n2v", "sup")) else 0.0,
                           psnr_ci=_boot_ci(ps.mean((1, 2)), rng))
             if v["sigma"] is not None: out[k]["gaussian_sigma_px"] = v["sigma"]
-            ref = res["bm3d_white" if k.endswith("_white") else "bm3d"]["ps"].mean((1, 2))
+            out[k]["ssim_ci"] = _boot_ci(ss.mean((1, 2)), rng)
+            ref = res["bm3d_white" if k.endswith("_white") else "bm3d"]
             if not k.startswith("bm3d"):
-                diff = ps.mean((1, 2)) - ref
-                ci = _boot_ci(diff, rng)
-                out[k] |= dict(minus_bm3d_db=float(diff.mean()), minus_bm3d_ci=ci, beats_bm3d=bool(ci[0] > 0))
+                diff, dss = ps.mean((1, 2)) - ref["ps"].mean((1, 2)), ss.mean((1, 2)) - ref["ss"].mean((1, 2))
+                ci, cis = _boot_ci(diff, rng), _boot_ci(dss, rng)
+                out[k] |= dict(minus_bm3d_db=float(diff.mean()), minus_bm3d_ci=ci, beats_bm3d=bool(ci[0] > 0),
+                               ssim_minus_bm3d=float(dss.mean()), ssim_minus_bm3d_ci=cis,
+                               beats_bm3d_ssim=bool(cis[0] > 0))
         # the MTF effect: Noise2Void's PSNR gain over the noisy input, with and without the MTF on the noise
         out["mtf_effect"] = dict(
             n2v_gain_mtf_db=out["n2v"]["psnr_db"] - out["noisy"]["psnr_db"],
@@ -360,7 +363,7 @@ def denoise_benchmark(fluxes=(50., 500., 1000., 1500.), # electron flux [e⁻/Å
     example["flux"] = ex_flux
     return dict(metrics=metrics, example=example)
 
-# %% ../nbs/29c_denoise.ipynb #cebb4c0f
+# %% ../nbs/29c_denoise.ipynb #08e0348a
 LABELS = dict(noisy="noisy", gaussian="Gaussian", bm3d="BM3D", n2v="Noise2Void", n2v_patch="N2V blind patch",
               supervised="supervised U-Net", n2v_white="Noise2Void (white noise)")
 
@@ -373,24 +376,21 @@ def plot_denoise(result:dict,                  # `denoise_benchmark` output
     m, ex = result["metrics"], result["example"]["mtf"]
     px = pixel_size_nm or m["pixel_size_nm"]
     names = ["noisy", "gaussian", "bm3d", "n2v", "n2v_patch", "supervised", "clean"]
-    fig = plt.figure(figsize=(15, 6.2))
+    fig = plt.figure(figsize=(15, 6.6), layout="constrained")
+    top, bottom = fig.subfigures(2, 1, height_ratios=[1, 1.15])
     lo, hi = np.percentile(ex["clean"], [0.5, 99.5])
-    for j, k in enumerate(names):
-        a = fig.add_subplot(2, len(names), j + 1)
+    for a, k in zip(top.subplots(1, len(names)), names):
         a.imshow(ex[k], cmap="gray", vmin=lo, vmax=hi)
         a.set_title(LABELS.get(k, k) + ("" if k == "clean" else f"\n{psnr(ex[k], ex['clean']):.1f} dB"), fontsize=9)
         a.axis("off")
         scale_bar(a, px)
     fl = np.array(m["fluxes"])
-    for pos, (key, title) in enumerate([("psnr_db", "PSNR [dB]"), ("ssim", "SSIM")]):
-        a = fig.add_subplot(2, 2, 3 + pos)
+    for a, (key, title) in zip(bottom.subplots(1, 2), [("psnr_db", "PSNR [dB]"), ("ssim", "SSIM")]):
         for k in ["noisy", "gaussian", "bm3d", "n2v", "n2v_patch", "supervised", "n2v_white"]:
             v = np.array([m["per_flux"][f"{f:g}"][k][key] for f in fl])
-            if key == "psnr_db":
-                ci = np.array([m["per_flux"][f"{f:g}"][k]["psnr_ci"] for f in fl])
-                a.errorbar(fl, v, yerr=[v - ci[:, 0], ci[:, 1] - v], marker="o", capsize=3, label=LABELS[k],
-                           ls="--" if k.endswith("white") else "-")
-            else: a.plot(fl, v, marker="o", label=LABELS[k], ls="--" if k.endswith("white") else "-")
+            ci = np.array([m["per_flux"][f"{f:g}"][k]["psnr_ci" if key == "psnr_db" else "ssim_ci"] for f in fl])
+            a.errorbar(fl, v, yerr=[v - ci[:, 0], ci[:, 1] - v], marker="o", capsize=3, label=LABELS[k],
+                       ls="--" if k.endswith("white") else "-")
         a.set_xscale("log")
         a.set_xlabel("electron flux [e⁻/Å²/s] (10 ms frames)")
         a.set_ylabel(title)
@@ -399,10 +399,9 @@ def plot_denoise(result:dict,                  # `denoise_benchmark` output
     fig.suptitle(f"Denoising simulated liquid-cell frames at {result['example']['flux']:g} e⁻/Å²/s (top; detector-MTF "
                  "noise) and quality versus flux (bottom; error bars: 95 % bootstrap over test movies). "
                  "Cf. paper 002's denoising figure (ML denoising of low-dose liquid-phase TEM)", fontsize=9)
-    fig.tight_layout()
     return fig
 
-# %% ../nbs/29c_denoise.ipynb #1b9b4860
+# %% ../nbs/29c_denoise.ipynb #f22854f6
 BENCH_KEYS = ("n_train", "n_val", "n_test", "n_frames", "size", "steps", "batch", "crop", "base", "levels", "radius",
               "real_limit", "real_steps")
 
@@ -416,7 +415,7 @@ def benchmark_kwargs(cfg:dict,          # a profile section (`core.get_profile`)
     if kw.get("real_limit") == 0: kw["real_limit"] = None
     return kw
 
-# %% ../nbs/29c_denoise.ipynb #6d53edb8
+# %% ../nbs/29c_denoise.ipynb #7a240d6d
 def denoise_files(images:list[str],   # image files
                   out:str="denoised", # output folder
                   method:str="bm3d",  # bm3d | gaussian | n2v
