@@ -59,7 +59,7 @@ Markdown("**Goal 'PSNR/SSIM per dose above BM3D'** (paired 95 % bootstrap interv
 # %% [markdown]
 # **What the numbers say** (`cpu` profile: 4 test movies × 2 frames of 128² px per flux, networks of 8 base channels
 # trained 300 steps × 8 crops of 64² px with 3 training seeds; these are the numbers of the tool's own cpu run,
-# `results/cpu/29c_denoise.json`, which uses the same sizes and seed, so this chapter reproduces them byte for byte;
+# `results/cpu/29c_denoise.json`, same sizes and seeds (a different torch thread count can move the last digits);
 # PSNR in dB, [95 % bootstrap interval over test movies]).
 #
 # - **Goal not met: PSNR above BM3D.** BM3D, given the noise spectrum predicted from the dose and the detector MTF,
