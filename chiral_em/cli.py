@@ -142,6 +142,8 @@ COMMANDS = {
                    "atomic columns, species (Mo/S₂/S₁/vacancy) and S-vacancy counts from MoS₂ focal series [ch. 05b]"),
     "track":      ("chiral_em.track:main",
                    "segment and track nanoparticles (centroid, orientation) in liquid-cell TEM movies [ch. 05c]"),
+    "denoise":    ("chiral_em.denoise:main",
+                   "denoise TEM images: BM3D, Gaussian or Noise2Void trained on them; float32 TIFF + uPSNR [ch. 05c]"),
     "nanoalloy":  ("chiral_em.nanoalloy:main",
                    "core-shell/Janus class, number of atoms and Ag fraction of AgCo clusters in HRTEM [ch. 06]"),
 }
