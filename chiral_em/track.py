@@ -4,8 +4,9 @@
 
 # %% auto #0
 __all__ = ['TRACK_COLUMNS', 'core_target', 'training_batch', 'predict_frames', 'split_cores', 'split_instances', 'segment_otsu',
-           'measure_particles', 'detect_frames', 'detect_frames_otsu', 'nn_distance', 'link', 'unwrap_angles', 'msd',
-           'evaluate', 'read_movie', 'load_tracker', 'track_movie', 'frame_sheet', 'msd_figure', 'track', 'main']
+           'measure_particles', 'detect_frames', 'detect_frames_otsu', 'nn_distance', 'link', 'filter_tracks',
+           'unwrap_angles', 'msd', 'evaluate', 'read_movie', 'load_tracker', 'track_movie', 'frame_sheet', 'msd_figure',
+           'track', 'main']
 
 # %% ../nbs/29_track.ipynb #fb4dde04
 import numpy as np, pandas as pd
@@ -194,6 +195,20 @@ def link(features:pd.DataFrame,        # frame, x, y, angle [deg] per particle
     return out.drop(columns=["oc", "os"]).rename(columns={"particle": "id"}).sort_values(["id", "frame"],
                                                                                       ignore_index=True)
 
+def filter_tracks(tracks:pd.DataFrame,       # linked features with `id`, `frame`, x, y [px]
+                  min_length:int=1,           # drop tracks with fewer detections than this
+                  max_step:float|None=None,   # drop tracks whose median frame-to-frame step exceeds this [px/frame]
+                 )->pd.DataFrame:             # the kept rows, same columns
+    "Keep the caged crystal particles: drop short tracks (flicker) and fast free particles (median step > `max_step`)."
+    if not len(tracks): return tracks
+    t = tracks.sort_values(["id", "frame"])
+    g = t.groupby("id")
+    keep = g.frame.transform("size") >= min_length
+    if max_step is not None:
+        step = np.hypot(g.x.diff(), g.y.diff()) / g.frame.diff()
+        keep &= step.groupby(t.id).transform("median").fillna(0) <= max_step
+    return t[keep].reindex(columns=tracks.columns)
+
 def unwrap_angles(tracks:pd.DataFrame, symmetry:int=4)->pd.Series:  # continuous angle [deg] along each track
     "Unwrap each track's orientation with period 360/k° (a cube turning past 90° keeps counting)."
     period = 360 / symmetry
@@ -274,11 +289,14 @@ def load_tracker(name:str="liquid_unet"):  # a `save_model` file name or path
     return load_model(p)
 
 def track_movie(net, frames:np.ndarray, symmetry:int=4, workers:int=2, chunk:int=8,
-                search_range:float|None=None, memory:int=2)->pd.DataFrame:  # TRACK_COLUMNS + area
-    "Detect, link and unwrap: the whole pipeline on one movie."
+                search_range:float|None=None, memory:int=2,
+                min_length:int=1,           # `filter_tracks`: shortest track kept [frames]
+                max_step:float|None=None,   # `filter_tracks`: largest median step [px/frame]; None = keep all
+               )->pd.DataFrame:             # TRACK_COLUMNS + angle_unwrapped, area
+    "Detect, link, filter and unwrap: the whole pipeline on one movie."
     feats = detect_frames(net, frames, symmetry, workers, chunk)
     if not len(feats): return pd.DataFrame(columns=TRACK_COLUMNS + ["angle_unwrapped", "area"])
-    tr = link(feats, search_range, memory, symmetry)
+    tr = filter_tracks(link(feats, search_range, memory, symmetry), min_length, max_step)
     tr["angle_unwrapped"] = unwrap_angles(tr, symmetry)
     tr["layer"] = 0
     return tr[TRACK_COLUMNS + ["angle_unwrapped", "area"]]
@@ -325,6 +343,8 @@ def track(movie:list[str],              # a .tif stack, or a folder / list of fr
           symmetry:Param("4 = cube (orientation mod 90°), 2 = rod (mod 180°)", int, choices=[2, 4])=4,
           search_range:float|None=None, # linking range [px]; default 0.3 × nearest-neighbour distance
           memory:int=2,                 # frames a particle may disappear
+          min_length:int=1,             # drop tracks shorter than this [frames] (chapter 05c: 3)
+          max_step:float|None=None,     # drop tracks whose median step exceeds this [px/frame] (free particles)
           scale:float=1.,               # resize factor applied to frames before detection (positions reported unscaled)
           workers:int=2, chunk:int=8):  # parallel threads, frames per chunk
     "Segment, track and measure nanoparticles in a liquid-cell TEM movie: trajectories CSV, frame sheet, MSD plot."
@@ -333,7 +353,8 @@ def track(movie:list[str],              # a .tif stack, or a folder / list of fr
     px, dt = pixel_size or px, frame_time or dt
     net, meta = load_tracker(model)
     work = frames if scale == 1 else np.stack([ndi.zoom(f, scale, order=1) for f in frames])
-    tr = track_movie(net, work, symmetry, workers, chunk, search_range, memory)
+    tr = track_movie(net, work, symmetry, workers, chunk, search_range, memory, min_length,
+                     None if max_step is None else max_step * scale)
     tr[["x", "y"]] /= scale
     if px: tr["x_nm"], tr["y_nm"] = tr.x * px, tr.y * px
     if dt: tr["time_s"] = tr.frame * dt

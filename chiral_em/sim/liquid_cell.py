@@ -222,8 +222,10 @@ def simulate_movie(seed:int,               # movie seed
         frames[f] = detect(inten, dose, sampling, rng, R["mtf"])
     T = np.repeat(np.arange(n_frames), m)
     k = np.arange(n_frames) * n_sub + mid
+    xy_exp = xy.reshape(n_frames, n_sub, m, 2).mean(1)   # exposure-averaged centre: what a blurred frame shows
     gt = dict(frame=T, id=np.tile(np.arange(m), n_frames), x=xy[k, :, 0].ravel(), y=xy[k, :, 1].ravel(),
-              angle=np.mod(th[k], sym).ravel(), layer=np.tile(ly, n_frames))
+              angle=np.mod(th[k], sym).ravel(), layer=np.tile(ly, n_frames),
+              x_exp=xy_exp[..., 0].ravel(), y_exp=xy_exp[..., 1].ravel())
     meta = p | dict(seed=seed, i=i, size=size, pixel_size=pixel_size, sampling=sampling, frame_time=frame_time,
                     dose=dose, shape=shape, symmetry=sym, n_layers=n_layers, n_particles=m, lattice_px=a,
                     edge_px=edge_px, hops=hops, counts_per_px=dose * sampling ** 2)
