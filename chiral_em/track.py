@@ -6,7 +6,7 @@
 __all__ = ['TRACK_COLUMNS', 'core_target', 'training_batch', 'predict_frames', 'split_cores', 'split_instances', 'segment_otsu',
            'measure_particles', 'detect_frames', 'detect_frames_otsu', 'nn_distance', 'link', 'filter_tracks',
            'unwrap_angles', 'msd', 'evaluate', 'read_movie', 'load_tracker', 'track_movie', 'frame_sheet', 'msd_figure',
-           'track', 'main']
+           'track', 'main', 'overlapping_views', 'match_views']
 
 # %% ../nbs/29_track.ipynb #fb4dde04
 import numpy as np, pandas as pd
@@ -110,10 +110,10 @@ def segment_otsu(frame:np.ndarray, sigma:float=1.5,   # Gaussian smoothing [px]
 # %% ../nbs/29_track.ipynb #471d6d8c
 def measure_particles(labels:np.ndarray,      # int instance labels (H, W)
                       weights:np.ndarray|None=None, # per-pixel weight (mask probability); None = binary
-                      symmetry:int=4,         # k-fold rotational symmetry: 4 = cube, 2 = rod
+                      symmetry:int=4,         # k-fold rotational symmetry: 4 = cube, 3 = triangular prism, 2 = rod
                      )->pd.DataFrame:         # x, y [px], angle [deg mod 360/k], area [px], label
     "Centroid and k-fold orientation of every instance."
-    if symmetry not in (2, 4): raise ValueError(f"symmetry must be 2 (rod) or 4 (cube), got {symmetry}")
+    if symmetry not in (2, 3, 4): raise ValueError(f"symmetry must be 2 (rod), 3 (prism) or 4 (cube), got {symmetry}")
     if weights is None: w_all = np.ones(labels.shape)
     else:   # soft edges: grow each instance by 1 px into the background so its partial-coverage rim counts
         from skimage.segmentation import expand_labels
@@ -369,3 +369,60 @@ def track(movie:list[str],              # a .tif stack, or a folder / list of fr
 def main(argv=None)->int:
     "`chiral-em track MOVIE|FRAMES --out DIR`."
     return run_command(track, argv, "chiral-em track")
+
+# %% ../nbs/29_track.ipynb #b5104b8e
+def overlapping_views(images:list,          # 2-D arrays, all of one shape
+                      min_ncc:float=0.6,    # NCC of the overlap above which a pair counts as one region
+                      min_overlap:float=0.1,# smallest overlap, as a fraction of the image
+                      bin:int=2,            # binning for the all-pairs search
+                     )->pd.DataFrame:       # i, j, dy, dx [px: j's content sits at +shift in i], ncc, overlap, same
+    "Phase-correlation shift and overlap NCC for every pair of images; `same` marks pairs that show one region."
+    from skimage.registration import phase_cross_correlation
+    from skimage.transform import downscale_local_mean
+    ims = [downscale_local_mean(check_image(im), (bin, bin)) for im in images]
+    if len({im.shape for im in ims}) > 1: raise ValueError("overlapping_views needs images of one shape")
+    rows = []
+    for i in range(len(ims)):
+        for j in range(i + 1, len(ims)):
+            sh = phase_cross_correlation(ims[i], ims[j], normalization=None)[0]
+            dy, dx = (int(round(v)) for v in sh)
+            H, W = ims[i].shape
+            A = ims[i][max(dy, 0):H + min(dy, 0), max(dx, 0):W + min(dx, 0)]
+            B = ims[j][max(-dy, 0):H + min(-dy, 0), max(-dx, 0):W + min(-dx, 0)]
+            frac = A.size / ims[i].size
+            ok = frac >= min_overlap and A.std() > 0 and B.std() > 0
+            ncc = float(np.corrcoef(A.ravel(), B.ravel())[0, 1]) if ok else np.nan
+            rows.append((i, j, sh[0] * bin, sh[1] * bin, ncc, frac))
+    df = pd.DataFrame(rows, columns=["i", "j", "dy", "dx", "ncc", "overlap"])
+    df["same"] = df.ncc.fillna(-1) >= min_ncc
+    for k in np.flatnonzero(df.same):   # refine the shift of the matching pairs at full resolution, to 0.1 px
+        i, j = df.i[k], df.j[k]
+        a, b = check_image(images[i]), check_image(images[j])
+        df.loc[k, ["dy", "dx"]] = phase_cross_correlation(a, b, upsample_factor=10, normalization=None)[0]
+    return df.sort_values("ncc", ascending=False, ignore_index=True)
+
+def match_views(lab_a:np.ndarray, lab_b:np.ndarray,  # instance (or binary) labels of two views of one region
+                shift:tuple,                          # (dy, dx) [px]: b's content at +shift in a (`overlapping_views`)
+                max_frac:float=0.5,                   # largest centroid distance, in equivalent-disc radii
+               )->pd.DataFrame:                       # xa, ya [px in a], disp [px], area_a, area_b, area_ratio (b/a)
+    "Pair the whole particles (not touching an image edge) of two registered views by centroid (Hungarian)."
+    from scipy.optimize import linear_sum_assignment
+    def parts(lab):
+        lab = ndi.label(lab > 0, np.ones((3, 3)))[0] if lab.max() <= 1 else lab
+        out = []
+        for k, sl in enumerate(ndi.find_objects(lab), 1):
+            if sl is None or min(sl[0].start, sl[1].start) == 0 or max(sl[0].stop - lab.shape[0], sl[1].stop - lab.shape[1]) == 0:
+                continue
+            yy, xx = np.nonzero(lab[sl] == k)
+            out.append((xx.mean() + sl[1].start, yy.mean() + sl[0].start, len(xx)))
+        return np.array(out).reshape(-1, 3)
+    a, b = parts(lab_a), parts(lab_b)
+    cols = ["xa", "ya", "disp", "area_a", "area_b", "area_ratio"]
+    if not len(a) or not len(b): return pd.DataFrame(columns=cols)
+    bx, by = b[:, 0] + shift[1], b[:, 1] + shift[0]
+    d = np.hypot(a[:, :1] - bx[None], a[:, 1:2] - by[None])
+    r, c = linear_sum_assignment(d)
+    ok = d[r, c] < max_frac * np.sqrt(np.minimum(a[r, 2], b[c, 2]) / np.pi)
+    r, c = r[ok], c[ok]
+    return pd.DataFrame(dict(xa=a[r, 0], ya=a[r, 1], disp=d[r, c], area_a=a[r, 2], area_b=b[c, 2],
+                             area_ratio=b[c, 2] / a[r, 2]))[cols]
