@@ -5,7 +5,7 @@ movies, seed 10_000 + seed), with the shipped `liquid_unet` (the cpu-profile net
 12 movies: 4 per flux at 50, 500 and 1,500 e⁻/Å²/s, 30 frames of 256² px. Grid: min_length {0, 3, 5, 10} frames,
 max_step {off, 3, 5} px/frame, memory {2, 5} frames, edge exclusion {off, half a particle}; scored against the
 exposure-averaged (`x_exp`, `y_exp`) and the mid-exposure (`x`, `y`) ground truth.
-`python bench/track_validation.py` prints the grid means (single-threaded, ~10 min on one core)."""
+`python bench/track_validation.py [N_PER_FLUX]` prints the grid means (single-threaded, ~10 min on one core)."""
 import itertools, warnings
 import numpy as np, pandas as pd, torch
 from chiral_em.sim.liquid_cell import simulate_movie
@@ -18,13 +18,13 @@ def edge_cut(t, size, frac=0.5):
     return t[(t.x >= h) & (t.y >= h) & (t.x <= size - 1 - h) & (t.y <= size - 1 - h)]
 
 
-def main():
+def main(n_per_flux:int=4):
     warnings.filterwarnings("ignore")
     torch.set_num_threads(1)
     net, _ = load_tracker()
     res = []
     for fl in (50., 500., 1500.):
-        for i in range(4):
+        for i in range(n_per_flux):
             mv = simulate_movie(777, i, n_frames=30, size=256, flux=fl)
             gt, md = pd.DataFrame(mv["gt"]), mv["meta"]["edge_px"] / 2
             gts = dict(mid=gt, exp=gt.assign(x=gt.x_exp, y=gt.y_exp))
@@ -46,4 +46,6 @@ def main():
     return r
 
 
-if __name__ == "__main__": main()
+if __name__ == "__main__":
+    import sys
+    main(*(int(a) for a in sys.argv[1:2]))

@@ -340,7 +340,7 @@ def track(movie:list[str],              # a .tif stack, or a folder / list of fr
           pixel_size:float|None=None,   # [nm/px]; default from the file's metadata
           frame_time:float|None=None,   # [s]; default from the file's metadata (ImageJ finterval)
           model:str="liquid_unet",      # model name (`find_model`) or a .pt file
-          symmetry:Param("4 = cube (orientation mod 90°), 2 = rod (mod 180°)", int, choices=[2, 4])=4,
+          symmetry:Param("4 = cube (mod 90°), 3 = prism (mod 120°), 2 = rod (mod 180°)", int, choices=[2, 3, 4])=4,
           search_range:float|None=None, # linking range [px]; default 0.3 × nearest-neighbour distance
           memory:int=2,                 # frames a particle may disappear
           min_length:int=1,             # drop tracks shorter than this [frames] (chapter 05c: 3)
