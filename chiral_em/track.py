@@ -4,8 +4,9 @@
 
 # %% auto #0
 __all__ = ['TRACK_COLUMNS', 'core_target', 'training_batch', 'predict_frames', 'split_cores', 'split_instances', 'segment_otsu',
-           'measure_particles', 'detect_frames', 'detect_frames_otsu', 'nn_distance', 'link', 'unwrap_angles', 'msd',
-           'evaluate', 'read_movie', 'load_tracker', 'track_movie', 'frame_sheet', 'msd_figure', 'track', 'main']
+           'measure_particles', 'detect_frames', 'detect_frames_otsu', 'nn_distance', 'link', 'filter_tracks',
+           'unwrap_angles', 'msd', 'evaluate', 'read_movie', 'load_tracker', 'track_movie', 'frame_sheet', 'msd_figure',
+           'track', 'main', 'overlapping_views', 'match_views']
 
 # %% ../nbs/29_track.ipynb #fb4dde04
 import numpy as np, pandas as pd
@@ -109,10 +110,10 @@ def segment_otsu(frame:np.ndarray, sigma:float=1.5,   # Gaussian smoothing [px]
 # %% ../nbs/29_track.ipynb #471d6d8c
 def measure_particles(labels:np.ndarray,      # int instance labels (H, W)
                       weights:np.ndarray|None=None, # per-pixel weight (mask probability); None = binary
-                      symmetry:int=4,         # k-fold rotational symmetry: 4 = cube, 2 = rod
+                      symmetry:int=4,         # k-fold rotational symmetry: 4 = cube, 3 = triangular prism, 2 = rod
                      )->pd.DataFrame:         # x, y [px], angle [deg mod 360/k], area [px], label
     "Centroid and k-fold orientation of every instance."
-    if symmetry not in (2, 4): raise ValueError(f"symmetry must be 2 (rod) or 4 (cube), got {symmetry}")
+    if symmetry not in (2, 3, 4): raise ValueError(f"symmetry must be 2 (rod), 3 (prism) or 4 (cube), got {symmetry}")
     if weights is None: w_all = np.ones(labels.shape)
     else:   # soft edges: grow each instance by 1 px into the background so its partial-coverage rim counts
         from skimage.segmentation import expand_labels
@@ -194,6 +195,20 @@ def link(features:pd.DataFrame,        # frame, x, y, angle [deg] per particle
     return out.drop(columns=["oc", "os"]).rename(columns={"particle": "id"}).sort_values(["id", "frame"],
                                                                                       ignore_index=True)
 
+def filter_tracks(tracks:pd.DataFrame,       # linked features with `id`, `frame`, x, y [px]
+                  min_length:int=1,           # drop tracks with fewer detections than this
+                  max_step:float|None=None,   # drop tracks whose median frame-to-frame step exceeds this [px/frame]
+                 )->pd.DataFrame:             # the kept rows, same columns
+    "Keep the caged crystal particles: drop short tracks (flicker) and fast free particles (median step > `max_step`)."
+    if not len(tracks): return tracks
+    t = tracks.sort_values(["id", "frame"])
+    g = t.groupby("id")
+    keep = g.frame.transform("size") >= min_length
+    if max_step is not None:
+        step = np.hypot(g.x.diff(), g.y.diff()) / g.frame.diff()
+        keep &= step.groupby(t.id).transform("median").fillna(0) <= max_step
+    return t[keep].reindex(columns=tracks.columns)
+
 def unwrap_angles(tracks:pd.DataFrame, symmetry:int=4)->pd.Series:  # continuous angle [deg] along each track
     "Unwrap each track's orientation with period 360/k° (a cube turning past 90° keeps counting)."
     period = 360 / symmetry
@@ -274,11 +289,14 @@ def load_tracker(name:str="liquid_unet"):  # a `save_model` file name or path
     return load_model(p)
 
 def track_movie(net, frames:np.ndarray, symmetry:int=4, workers:int=2, chunk:int=8,
-                search_range:float|None=None, memory:int=2)->pd.DataFrame:  # TRACK_COLUMNS + area
-    "Detect, link and unwrap: the whole pipeline on one movie."
+                search_range:float|None=None, memory:int=2,
+                min_length:int=1,           # `filter_tracks`: shortest track kept [frames]
+                max_step:float|None=None,   # `filter_tracks`: largest median step [px/frame]; None = keep all
+               )->pd.DataFrame:             # TRACK_COLUMNS + angle_unwrapped, area
+    "Detect, link, filter and unwrap: the whole pipeline on one movie."
     feats = detect_frames(net, frames, symmetry, workers, chunk)
     if not len(feats): return pd.DataFrame(columns=TRACK_COLUMNS + ["angle_unwrapped", "area"])
-    tr = link(feats, search_range, memory, symmetry)
+    tr = filter_tracks(link(feats, search_range, memory, symmetry), min_length, max_step)
     tr["angle_unwrapped"] = unwrap_angles(tr, symmetry)
     tr["layer"] = 0
     return tr[TRACK_COLUMNS + ["angle_unwrapped", "area"]]
@@ -322,9 +340,11 @@ def track(movie:list[str],              # a .tif stack, or a folder / list of fr
           pixel_size:float|None=None,   # [nm/px]; default from the file's metadata
           frame_time:float|None=None,   # [s]; default from the file's metadata (ImageJ finterval)
           model:str="liquid_unet",      # model name (`find_model`) or a .pt file
-          symmetry:Param("4 = cube (orientation mod 90°), 2 = rod (mod 180°)", int, choices=[2, 4])=4,
+          symmetry:Param("4 = cube (mod 90°), 3 = prism (mod 120°), 2 = rod (mod 180°)", int, choices=[2, 3, 4])=4,
           search_range:float|None=None, # linking range [px]; default 0.3 × nearest-neighbour distance
           memory:int=2,                 # frames a particle may disappear
+          min_length:int=1,             # drop tracks shorter than this [frames] (chapter 05c: 3)
+          max_step:float|None=None,     # drop tracks whose median step exceeds this [px/frame] (free particles)
           scale:float=1.,               # resize factor applied to frames before detection (positions reported unscaled)
           workers:int=2, chunk:int=8):  # parallel threads, frames per chunk
     "Segment, track and measure nanoparticles in a liquid-cell TEM movie: trajectories CSV, frame sheet, MSD plot."
@@ -333,7 +353,8 @@ def track(movie:list[str],              # a .tif stack, or a folder / list of fr
     px, dt = pixel_size or px, frame_time or dt
     net, meta = load_tracker(model)
     work = frames if scale == 1 else np.stack([ndi.zoom(f, scale, order=1) for f in frames])
-    tr = track_movie(net, work, symmetry, workers, chunk, search_range, memory)
+    tr = track_movie(net, work, symmetry, workers, chunk, search_range, memory, min_length,
+                     None if max_step is None else max_step * scale)
     tr[["x", "y"]] /= scale
     if px: tr["x_nm"], tr["y_nm"] = tr.x * px, tr.y * px
     if dt: tr["time_s"] = tr.frame * dt
@@ -348,3 +369,60 @@ def track(movie:list[str],              # a .tif stack, or a folder / list of fr
 def main(argv=None)->int:
     "`chiral-em track MOVIE|FRAMES --out DIR`."
     return run_command(track, argv, "chiral-em track")
+
+# %% ../nbs/29_track.ipynb #b5104b8e
+def overlapping_views(images:list,          # 2-D arrays, all of one shape
+                      min_ncc:float=0.6,    # NCC of the overlap above which a pair counts as one region
+                      min_overlap:float=0.1,# smallest overlap, as a fraction of the image
+                      bin:int=2,            # binning for the all-pairs search
+                     )->pd.DataFrame:       # i, j, dy, dx [px: j's content sits at +shift in i], ncc, overlap, same
+    "Phase-correlation shift and overlap NCC for every pair of images; `same` marks pairs that show one region."
+    from skimage.registration import phase_cross_correlation
+    from skimage.transform import downscale_local_mean
+    ims = [downscale_local_mean(check_image(im), (bin, bin)) for im in images]
+    if len({im.shape for im in ims}) > 1: raise ValueError("overlapping_views needs images of one shape")
+    rows = []
+    for i in range(len(ims)):
+        for j in range(i + 1, len(ims)):
+            sh = phase_cross_correlation(ims[i], ims[j], normalization=None)[0]
+            dy, dx = (int(round(v)) for v in sh)
+            H, W = ims[i].shape
+            A = ims[i][max(dy, 0):H + min(dy, 0), max(dx, 0):W + min(dx, 0)]
+            B = ims[j][max(-dy, 0):H + min(-dy, 0), max(-dx, 0):W + min(-dx, 0)]
+            frac = A.size / ims[i].size
+            ok = frac >= min_overlap and A.std() > 0 and B.std() > 0
+            ncc = float(np.corrcoef(A.ravel(), B.ravel())[0, 1]) if ok else np.nan
+            rows.append((i, j, sh[0] * bin, sh[1] * bin, ncc, frac))
+    df = pd.DataFrame(rows, columns=["i", "j", "dy", "dx", "ncc", "overlap"])
+    df["same"] = df.ncc.fillna(-1) >= min_ncc
+    for k in np.flatnonzero(df.same):   # refine the shift of the matching pairs at full resolution, to 0.1 px
+        i, j = df.i[k], df.j[k]
+        a, b = check_image(images[i]), check_image(images[j])
+        df.loc[k, ["dy", "dx"]] = phase_cross_correlation(a, b, upsample_factor=10, normalization=None)[0]
+    return df.sort_values("ncc", ascending=False, ignore_index=True)
+
+def match_views(lab_a:np.ndarray, lab_b:np.ndarray,  # instance (or binary) labels of two views of one region
+                shift:tuple,                          # (dy, dx) [px]: b's content at +shift in a (`overlapping_views`)
+                max_frac:float=0.5,                   # largest centroid distance, in equivalent-disc radii
+               )->pd.DataFrame:                       # xa, ya [px in a], disp [px], area_a, area_b, area_ratio (b/a)
+    "Pair the whole particles (not touching an image edge) of two registered views by centroid (Hungarian)."
+    from scipy.optimize import linear_sum_assignment
+    def parts(lab):
+        lab = ndi.label(lab > 0, np.ones((3, 3)))[0] if lab.max() <= 1 else lab
+        out = []
+        for k, sl in enumerate(ndi.find_objects(lab), 1):
+            if sl is None or min(sl[0].start, sl[1].start) == 0 or max(sl[0].stop - lab.shape[0], sl[1].stop - lab.shape[1]) == 0:
+                continue
+            yy, xx = np.nonzero(lab[sl] == k)
+            out.append((xx.mean() + sl[1].start, yy.mean() + sl[0].start, len(xx)))
+        return np.array(out).reshape(-1, 3)
+    a, b = parts(lab_a), parts(lab_b)
+    cols = ["xa", "ya", "disp", "area_a", "area_b", "area_ratio"]
+    if not len(a) or not len(b): return pd.DataFrame(columns=cols)
+    bx, by = b[:, 0] + shift[1], b[:, 1] + shift[0]
+    d = np.hypot(a[:, :1] - bx[None], a[:, 1:2] - by[None])
+    r, c = linear_sum_assignment(d)
+    ok = d[r, c] < max_frac * np.sqrt(np.minimum(a[r, 2], b[c, 2]) / np.pi)
+    r, c = r[ok], c[ok]
+    return pd.DataFrame(dict(xa=a[r, 0], ya=a[r, 1], disp=d[r, c], area_a=a[r, 2], area_b=b[c, 2],
+                             area_ratio=b[c, 2] / a[r, 2]))[cols]
