@@ -3,10 +3,11 @@
 #      New profile keys for "05c_liquid" (smoke / cpu / paper):
 #        layer_seeds  = 2 / 3 / 5                  training seeds (networks)
 #        layer_steps  = 3 / 250 / 5000             U-Net steps per seed
-#        layer_frames = 1 / 3 / 20                 frames per test movie
+#        layer_movies = 2 / 8 / 20                 test crystals (movies at every flux)
+#        layer_frames = 1 / 2 / 20                 frames per test movie
 #        layer_size   = 96 / 256 / 512             test frame edge [px]
 #        layer_fit    = 2 / 8 / 50                 movies to fit the intensity baseline (another seed)
-#      The rest comes from the existing keys: fluxes, n_movies, batch, crop, train_size, base, levels.
+#      The rest comes from the existing keys: fluxes, batch, crop, train_size, base, levels.
 #      In section 6 add `layers=layers_metrics` to the `metrics = dict(...)` call, and the goal line
 #      `goals["layer assignment (U-Net, GT instances)"] = ...` shown in the last code cell below. -->
 #
@@ -37,7 +38,7 @@
 
 # %%
 from chiral_em.layers import layer_benchmark, layer_figure
-layer_res = layer_benchmark(seed=seed, n_seeds=cfg["layer_seeds"], fluxes=FLUXES, n_movies=NMOV,
+layer_res = layer_benchmark(seed=seed, n_seeds=cfg["layer_seeds"], fluxes=FLUXES, n_movies=cfg["layer_movies"],
                             n_frames=cfg["layer_frames"], size=cfg["layer_size"], steps=cfg["layer_steps"],
                             batch=cfg["batch"], crop=cfg["crop"], train_size=cfg["train_size"], base=cfg["base"],
                             levels=cfg["levels"], fit_movies=cfg["layer_fit"])
@@ -56,9 +57,9 @@ print(f"training {layers_metrics['train_s']:.0f} s for {cfg['layer_seeds']} netw
 
 # %% [markdown]
 # *Figure: as paper 002 Fig. 1b. Left: a two-layer test frame (1,500 e⁻/Å²/s) with the layers predicted by the
-# two-channel U-Net (blue lower, orange upper; red crosses: cubes put in the wrong layer) and the ground truth; scale bar
-# 20 nm. Right: assignment accuracy versus overlap fraction and versus flux, mean over the training seeds with 95 %
-# bootstrap intervals over test movies; dashed: the 95 % goal.*
+# two-channel U-Net (blue lower, orange upper; red crosses: cubes put in the wrong layer) and the ground truth;
+# scale bar 20 nm. Right: assignment accuracy versus overlap fraction and versus flux, mean over the training seeds
+# with 95 % bootstrap intervals over test movies; dashed: the 95 % goal.*
 
 # %%
 # in section 6, after `goals = {...}`:

@@ -22,8 +22,8 @@ def test_coverage2_controls_upper_layer():
 
 
 def test_batch_targets_overlap_in_both_channels():
-    x, y = layer_batch(2, batch=4, crop=96, size=128)
-    assert x.shape == (4, 1, 96, 96) and y.shape == (4, 2, 96, 96)
+    x, y = layer_batch(2, batch=4, crop=48, size=128)
+    assert x.shape == (4, 1, 48, 48) and y.shape == (4, 2, 48, 48)
     both = (y[:, 0] > 0) & (y[:, 1] > 0)
     assert both.any() and ((y[:, 0] > 0) ^ (y[:, 1] > 0)).any()
 
@@ -46,9 +46,12 @@ def test_summary_bins_and_goal():
     n = 400
     rec = pd.DataFrame(dict(layer=rng.integers(0, 2, n), overlap=rng.uniform(0, 1, n), flux=500.,
                             movie=rng.integers(0, 4, n),
-                            train_seed=0, unet=True, unet_e2e=rng.uniform(size=n) < 0.9, intensity=False, majority=True))
-    iou = pd.DataFrame(dict(method="U-Net", train_seed=0, layer=[0, 1], inter=[9, 8], union=[10, 10], flux=500., movie=0))
+                            train_seed=0, unet=True, unet_e2e=rng.uniform(size=n) < 0.9, intensity=False, graph=True,
+                            unet_graph=True,
+                            majority=True))
+    iou = pd.DataFrame(dict(method="U-Net", train_seed=0, layer=[0, 1], inter=[9, 8], union=[10, 10], flux=500.,
+                            movie=0))
     s = summarize_layers(rec, iou)
-    assert s["overall"]["unet"]["mean"] == 1 and s["goal"]["met_overall"]
+    assert s["overall"]["unet"]["mean"] == 1 and s["goal"]["unet"]["met_overall"]
     assert len(s["by_overlap"]["unet"]) == len(OVERLAP_BINS) - 1
     assert s["iou"]["U-Net"]["lower"]["500"] == 0.9
