@@ -8,7 +8,7 @@ __all__ = ['LAYER_NAMES', 'OVERLAP_BINS', 'METHODS', 'COLORS', 'layer_targets', 
            'channel_instances', 'match_iou', 'pixel_iou', 'otsu_layers', 'summarize_layers', 'layer_benchmark',
            'layer_figure']
 
-# %% ../nbs/29d_layers.ipynb #2765a649
+# %% ../nbs/29d_layers.ipynb #c4561d15
 import numpy as np, pandas as pd
 from scipy import ndimage as ndi
 from .core import standardize, check_image, threads
@@ -19,7 +19,7 @@ from .track import predict_frames, split_instances
 LAYER_NAMES = ("lower", "upper")   # channel 0 = layer 0 of the engine (the first lattice), channel 1 = the offset layer
 OVERLAP_BINS = (0., 0.05, 0.25, 0.5, 0.75, 1.0001)   # overlap-fraction bin edges; fixed before any result was seen
 
-# %% ../nbs/29d_layers.ipynb #56547f72
+# %% ../nbs/29d_layers.ipynb #2643ec0d
 def layer_targets(labels:np.ndarray,  # instance labels (2, H, W) of one frame: layer 0, layer 1
                  )->np.ndarray:       # float32 (2, H, W): 1 on each layer's particles (both 1 where they overlap)
     "The two output channels' targets: one full footprint per layer."
@@ -99,7 +99,7 @@ def predict_layers(net,                  # from `train_layer_net` (its `bin` att
     if b > 1: p = ndi.zoom(p, (1, 1, b, b), order=1, mode="nearest", grid_mode=True)
     return np.ascontiguousarray(p[:, :, :H, :W])
 
-# %% ../nbs/29d_layers.ipynb #f9ee2658
+# %% ../nbs/29d_layers.ipynb #76d73ba4
 def particle_table(labels:np.ndarray,  # instance labels (2, H, W) of one frame
                   )->pd.DataFrame:     # layer, label, area [px], overlap (fraction of the area under the other layer)
     "Every particle of a two-layer frame with its overlap fraction."
@@ -139,7 +139,7 @@ def assign_layers(net,                   # two-output-channel U-Net (e.g. from `
     df = pd.concat(out, ignore_index=True)
     return df[["frame", "label", "p_lower", "p_upper", "layer"]]
 
-# %% ../nbs/29d_layers.ipynb #8e27db72
+# %% ../nbs/29d_layers.ipynb #36c96fd3
 def graph_layers(labels:np.ndarray,       # int instance labels (K, H, W); instances of one image never overlap
                  score:np.ndarray|None=None, # per instance, in `particle_table` order: > 0 votes upper; None = rule
                  min_px:int=1,            # overlapping pixels that make an edge
@@ -175,7 +175,7 @@ def graph_layers(labels:np.ndarray,       # int instance labels (K, H, W); insta
         out[m] = np.where(colour[m] == 0, s > 0, s <= 0) if (score is not None or m.sum() > 1) else 0
     return out
 
-# %% ../nbs/29d_layers.ipynb #7d6ef412
+# %% ../nbs/29d_layers.ipynb #42230d03
 def channel_instances(prob:np.ndarray,    # (2, H, W) per-layer probabilities
                       threshold:float=0.5,
                       core_px:float=5.,   # seeds: mask pixels ≥ core_px from its outline (`track.core_target`'s 5 px)
@@ -211,7 +211,7 @@ def otsu_layers(frame:np.ndarray, sigma:float=1.5)->np.ndarray:  # bool (2, H, W
     t_dark, t_mid = threshold_multiotsu(s, 3)
     return np.stack([s < t_mid, s < t_dark])
 
-# %% ../nbs/29d_layers.ipynb #bc43d4ee
+# %% ../nbs/29d_layers.ipynb #86e3065f
 def _fit_intensity(seed, n_movies, size, fluxes, coverage):
     "Threshold on mean standardised intensity that best separates the layers on separate fit movies."
     feats, lays = [], []
@@ -256,7 +256,7 @@ def _movie_records(nets, mv, thr, majority):
     iou = pd.DataFrame(ious, columns=["method", "train_seed", "layer", "inter", "union"])
     return pd.concat(recs, ignore_index=True), iou
 
-# %% ../nbs/29d_layers.ipynb #96105336
+# %% ../nbs/29d_layers.ipynb #9d6329cc
 def _boot_ci(df, col, n_boot=1000, seed=0):
     "Mean over training seeds of the accuracy, and its 95 % bootstrap CI over test movies (clusters)."
     g = df.groupby(["movie", "train_seed"])[col].agg(["sum", "count"]).unstack("train_seed").fillna(0)
@@ -300,7 +300,7 @@ def summarize_layers(records:pd.DataFrame,  # from `layer_benchmark`
                    for k in ("unet", "unet_graph", "unet_e2e")}
     return out
 
-# %% ../nbs/29d_layers.ipynb #94c068d4
+# %% ../nbs/29d_layers.ipynb #284a5280
 def layer_benchmark(seed:int=0,                 # test-movie seed (training uses 20,000 + 100·seed + r)
                     n_seeds:int=3,              # training seeds (networks)
                     fluxes=(50., 500., 1000., 1500.), # test fluxes [e⁻/Å²/s]
@@ -343,7 +343,7 @@ def layer_benchmark(seed:int=0,                 # test-movie seed (training uses
                     final_loss=[round(float(np.mean(h[-10:])), 4) for h in hists])
     return dict(metrics=metrics, records=records, iou=iou, nets=nets, hists=hists, example=example)
 
-# %% ../nbs/29d_layers.ipynb #aaeacb77
+# %% ../nbs/29d_layers.ipynb #0a4a78aa
 COLORS = dict(unet="C0", unet_graph="C3", unet_e2e="C9", graph="C2", intensity="C1", majority="C7")
 
 def _layer_rgb(frame, masks):
