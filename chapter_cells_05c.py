@@ -57,6 +57,10 @@ layer_res = layer_benchmark(seed=seed, n_seeds=cfg["layer_seeds"], fluxes=FLUXES
                             batch=cfg["layer_batch"], crop=cfg["layer_crop"], train_size=cfg["layer_train_size"],
                             base=cfg["layer_base"], levels=cfg["layer_levels"], fit_movies=cfg["layer_fit"])
 layers_metrics = layer_res["metrics"]
+from chiral_em.layers import save_layer_net
+layer_path = save_layer_net(ch.data_dir/f"liquid_layers_unet_{profile}.pt", layer_res["nets"][0],
+                            layer_res["example"]["pixel_size"], profile, seed, train_steps=cfg["layer_steps"])
+# not shipped: the cpu network (1.94 M parameters, ≈ 7.8 MB) exceeds models.MAX_SHIP_MB = 5; `load_layer_net(layer_path)`
 fig = layer_figure(layer_res)
 ch.savefig(fig, "fig1b_two_layers")
 acc = pd.DataFrame({name: {b: f"{v['mean']:.3f} [{v['lo']:.3f}, {v['hi']:.3f}]" for b, v in

@@ -4,11 +4,11 @@
 
 # %% auto #0
 __all__ = ['LAYER_NAMES', 'OVERLAP_BINS', 'METHODS', 'COLORS', 'layer_targets', 'bin_frames', 'layer_batch', 'layer_loss',
-           'train_layer_net', 'predict_layers', 'particle_table', 'instance_layers', 'assign_layers', 'graph_layers',
-           'channel_instances', 'match_iou', 'pixel_iou', 'otsu_layers', 'summarize_layers', 'layer_benchmark',
-           'layer_figure']
+           'train_layer_net', 'predict_layers', 'particle_table', 'instance_layers', 'assign_layers', 'save_layer_net',
+           'load_layer_net', 'graph_layers', 'channel_instances', 'match_iou', 'pixel_iou', 'otsu_layers',
+           'summarize_layers', 'layer_benchmark', 'layer_figure']
 
-# %% ../nbs/29d_layers.ipynb #c4561d15
+# %% ../nbs/29d_layers.ipynb #4db15716
 import numpy as np, pandas as pd
 from scipy import ndimage as ndi
 from .core import standardize, check_image, threads
@@ -19,7 +19,7 @@ from .track import predict_frames, split_instances
 LAYER_NAMES = ("lower", "upper")   # channel 0 = layer 0 of the engine (the first lattice), channel 1 = the offset layer
 OVERLAP_BINS = (0., 0.05, 0.25, 0.5, 0.75, 1.0001)   # overlap-fraction bin edges; fixed before any result was seen
 
-# %% ../nbs/29d_layers.ipynb #2643ec0d
+# %% ../nbs/29d_layers.ipynb #a8efe188
 def layer_targets(labels:np.ndarray,  # instance labels (2, H, W) of one frame: layer 0, layer 1
                  )->np.ndarray:       # float32 (2, H, W): 1 on each layer's particles (both 1 where they overlap)
     "The two output channels' targets: one full footprint per layer."
@@ -99,7 +99,7 @@ def predict_layers(net,                  # from `train_layer_net` (its `bin` att
     if b > 1: p = ndi.zoom(p, (1, 1, b, b), order=1, mode="nearest", grid_mode=True)
     return np.ascontiguousarray(p[:, :, :H, :W])
 
-# %% ../nbs/29d_layers.ipynb #76d73ba4
+# %% ../nbs/29d_layers.ipynb #1370f642
 def particle_table(labels:np.ndarray,  # instance labels (2, H, W) of one frame
                   )->pd.DataFrame:     # layer, label, area [px], overlap (fraction of the area under the other layer)
     "Every particle of a two-layer frame with its overlap fraction."
@@ -139,7 +139,26 @@ def assign_layers(net,                   # two-output-channel U-Net (e.g. from `
     df = pd.concat(out, ignore_index=True)
     return df[["frame", "label", "p_lower", "p_upper", "layer"]]
 
-# %% ../nbs/29d_layers.ipynb #36c96fd3
+# %% ../nbs/29d_layers.ipynb #94fc25e4
+def save_layer_net(path,               # target `.pt` file
+                   net,                # from `train_layer_net`
+                   pixel_size_nm:float, # [nm/px] of the full-resolution training frames
+                   profile:str, seed:int, **meta)->"Path":
+    "Save a two-layer U-Net with its bin factor and channel names (`chiral_em.models` format)."
+    from chiral_em.models import save_model
+    return save_model(path, net, dict(input_kind="liquid_tem", pixel_size_nm=pixel_size_nm, profile=profile, seed=seed,
+                                      data_version="liquid_cell-2layer-1", example_input=[1, 1, 64, 64],
+                                      channels=list(LAYER_NAMES), bin=getattr(net, "bin", 1)) | meta)
+
+def load_layer_net(name:str="liquid_layers_unet"):  # a shipped model name or a `.pt` path
+    "A saved two-layer U-Net (with its `bin` attribute restored) and its meta."
+    from pathlib import Path
+    from chiral_em.models import find_model, load_model
+    net, meta = load_model(Path(name) if str(name).endswith(".pt") else find_model(name))
+    net.bin = int(meta.get("bin", 1))
+    return net, meta
+
+# %% ../nbs/29d_layers.ipynb #9c7f308c
 def graph_layers(labels:np.ndarray,       # int instance labels (K, H, W); instances of one image never overlap
                  score:np.ndarray|None=None, # per instance, in `particle_table` order: > 0 votes upper; None = rule
                  min_px:int=1,            # overlapping pixels that make an edge
@@ -175,7 +194,7 @@ def graph_layers(labels:np.ndarray,       # int instance labels (K, H, W); insta
         out[m] = np.where(colour[m] == 0, s > 0, s <= 0) if (score is not None or m.sum() > 1) else 0
     return out
 
-# %% ../nbs/29d_layers.ipynb #42230d03
+# %% ../nbs/29d_layers.ipynb #ec28e8e9
 def channel_instances(prob:np.ndarray,    # (2, H, W) per-layer probabilities
                       threshold:float=0.5,
                       core_px:float=5.,   # seeds: mask pixels ≥ core_px from its outline (`track.core_target`'s 5 px)
@@ -211,7 +230,7 @@ def otsu_layers(frame:np.ndarray, sigma:float=1.5)->np.ndarray:  # bool (2, H, W
     t_dark, t_mid = threshold_multiotsu(s, 3)
     return np.stack([s < t_mid, s < t_dark])
 
-# %% ../nbs/29d_layers.ipynb #86e3065f
+# %% ../nbs/29d_layers.ipynb #76cd5a62
 def _fit_intensity(seed, n_movies, size, fluxes, coverage):
     "Threshold on mean standardised intensity that best separates the layers on separate fit movies."
     feats, lays = [], []
@@ -256,7 +275,7 @@ def _movie_records(nets, mv, thr, majority):
     iou = pd.DataFrame(ious, columns=["method", "train_seed", "layer", "inter", "union"])
     return pd.concat(recs, ignore_index=True), iou
 
-# %% ../nbs/29d_layers.ipynb #9d6329cc
+# %% ../nbs/29d_layers.ipynb #a9019f6b
 def _boot_ci(df, col, n_boot=1000, seed=0):
     "Mean over training seeds of the accuracy, and its 95 % bootstrap CI over test movies (clusters)."
     g = df.groupby(["movie", "train_seed"])[col].agg(["sum", "count"]).unstack("train_seed").fillna(0)
@@ -300,7 +319,7 @@ def summarize_layers(records:pd.DataFrame,  # from `layer_benchmark`
                    for k in ("unet", "unet_graph", "unet_e2e")}
     return out
 
-# %% ../nbs/29d_layers.ipynb #284a5280
+# %% ../nbs/29d_layers.ipynb #9f6b32ba
 def layer_benchmark(seed:int=0,                 # test-movie seed (training uses 20,000 + 100·seed + r)
                     n_seeds:int=3,              # training seeds (networks)
                     fluxes=(50., 500., 1000., 1500.), # test fluxes [e⁻/Å²/s]
@@ -343,7 +362,7 @@ def layer_benchmark(seed:int=0,                 # test-movie seed (training uses
                     final_loss=[round(float(np.mean(h[-10:])), 4) for h in hists])
     return dict(metrics=metrics, records=records, iou=iou, nets=nets, hists=hists, example=example)
 
-# %% ../nbs/29d_layers.ipynb #0a4a78aa
+# %% ../nbs/29d_layers.ipynb #43eef54a
 COLORS = dict(unet="C0", unet_graph="C3", unet_e2e="C9", graph="C2", intensity="C1", majority="C7")
 
 def _layer_rgb(frame, masks):
