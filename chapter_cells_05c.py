@@ -85,7 +85,7 @@ print(f"training {layers_metrics['train_s']:.0f} s for {cfg['layer_seeds']} netw
 
 # %%
 # in section 6, after `goals = {...}`:
-for k in ("unet", "unet_graph", "unet_e2e"):
+for k in ("unet", "unet_graph", "unet_e2e", "unet_e2e_graph"):
     goals[f"layer assignment, {METHODS[k]}"] = dict(value=layers_metrics["overall"][k]["mean"], goal=0.95,
                                                     met=bool(layers_metrics["goal"][k]["met_overall"]))
 # and `metrics = dict(..., layers=layers_metrics)`

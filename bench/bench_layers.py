@@ -14,7 +14,8 @@ def main(profile:str="cpu", seed:int=0)->dict:
     res = layer_benchmark(seed=seed, n_seeds=cfg["n_seeds"], fluxes=cfg["fluxes"], n_movies=cfg["n_movies"],
                           n_frames=cfg["n_frames"], size=cfg["size"], steps=cfg["layer_steps"], batch=cfg["batch"],
                           crop=cfg["crop"], train_size=cfg["train_size"], base=cfg["base"], levels=cfg["levels"],
-                          fit_movies=cfg["fit_movies"])
+                          fit_movies=cfg["fit_movies"], upper_weight=cfg.get("upper_weight", 1.),
+                          min_px=cfg.get("min_px", 1))
     save_png(layer_figure(res), figures_dir(profile, "29d_layers")/"fig1b_two_layers.png", close=True)
     save_results("29d_layers", profile, res["metrics"], seed=seed, wall_s=round(time.time() - t0, 1),
                  notes=dict(profile_keys=dict(cfg)))

@@ -5,10 +5,10 @@
 # %% auto #0
 __all__ = ['LAYER_NAMES', 'OVERLAP_BINS', 'METHODS', 'COLORS', 'layer_targets', 'bin_frames', 'layer_batch', 'layer_loss',
            'train_layer_net', 'predict_layers', 'particle_table', 'instance_layers', 'assign_layers', 'save_layer_net',
-           'load_layer_net', 'graph_layers', 'channel_instances', 'match_iou', 'pixel_iou', 'otsu_layers',
-           'summarize_layers', 'layer_benchmark', 'layer_figure']
+           'load_layer_net', 'graph_layers', 'channel_instances', 'iou_matrix', 'match_iou', 'predicted_layers',
+           'e2e_correct', 'pixel_iou', 'otsu_layers', 'summarize_layers', 'layer_benchmark', 'layer_figure']
 
-# %% ../nbs/29d_layers.ipynb #4db15716
+# %% ../nbs/29d_layers.ipynb #6a309a18
 import numpy as np, pandas as pd
 from scipy import ndimage as ndi
 from .core import standardize, check_image, threads
@@ -19,7 +19,7 @@ from .track import predict_frames, split_instances
 LAYER_NAMES = ("lower", "upper")   # channel 0 = layer 0 of the engine (the first lattice), channel 1 = the offset layer
 OVERLAP_BINS = (0., 0.05, 0.25, 0.5, 0.75, 1.0001)   # overlap-fraction bin edges; fixed before any result was seen
 
-# %% ../nbs/29d_layers.ipynb #a8efe188
+# %% ../nbs/29d_layers.ipynb #508c59dc
 def layer_targets(labels:np.ndarray,  # instance labels (2, H, W) of one frame: layer 0, layer 1
                  )->np.ndarray:       # float32 (2, H, W): 1 on each layer's particles (both 1 where they overlap)
     "The two output channels' targets: one full footprint per layer."
@@ -64,10 +64,13 @@ def layer_batch(step:int,                # batch index: frame i = step·(batch /
             ys.append(np.rot90(tg[(slice(None),) + sl], k, axes=(1, 2)))
     return np.ascontiguousarray(np.stack(xs)[:, None], np.float32), np.ascontiguousarray(np.stack(ys), np.float32)
 
-def layer_loss(out, y):
+def layer_loss(out, y,
+               upper_weight:float=1.,  # weight of the upper channel's positive pixels (the rarer class)
+              ):
     "Binary cross-entropy of both sigmoid channels (multi-label: a pixel may belong to both layers)."
-    import torch.nn.functional as F
-    return F.binary_cross_entropy_with_logits(out, y)
+    import torch, torch.nn.functional as F
+    pw = torch.tensor([1., upper_weight], dtype=out.dtype).view(1, 2, 1, 1)
+    return F.binary_cross_entropy_with_logits(out, y, pos_weight=pw)
 
 def train_layer_net(seed:int=20_000,     # training-data seed (also seeds the weights)
                     steps:int=300, batch:int=8,
@@ -76,6 +79,7 @@ def train_layer_net(seed:int=20_000,     # training-data seed (also seeds the we
                     base:int=16, levels:int=4,
                     coverage:tuple=(0.15, 0.75), flux:tuple=(50., 1500.),
                     bin:int=2, crops:int=2,
+                    upper_weight:float=1.,   # `layer_loss` weight of upper-layer pixels
                     progress:bool=False)->tuple:  # (UNet with 2 outputs and a `bin` attribute, loss per step)
     "Train a two-output-channel U-Net on fresh two-layer engine frames."
     import torch
@@ -83,7 +87,8 @@ def train_layer_net(seed:int=20_000,     # training-data seed (also seeds the we
     net = UNet(1, 2, base=base, levels=levels)
     net.bin = bin
     bf = lambda s: layer_batch(s, seed, batch, crop, size, flux, coverage, bin, crops)
-    hist = train_segmenter(net, bf, steps=steps, loss_fn=layer_loss, progress=progress, desc="layers")
+    hist = train_segmenter(net, bf, steps=steps, loss_fn=lambda o, y: layer_loss(o, y, upper_weight),
+                           progress=progress, desc="layers")
     return net, hist
 
 def predict_layers(net,                  # from `train_layer_net` (its `bin` attribute: input bin factor)
@@ -99,7 +104,7 @@ def predict_layers(net,                  # from `train_layer_net` (its `bin` att
     if b > 1: p = ndi.zoom(p, (1, 1, b, b), order=1, mode="nearest", grid_mode=True)
     return np.ascontiguousarray(p[:, :, :H, :W])
 
-# %% ../nbs/29d_layers.ipynb #1370f642
+# %% ../nbs/29d_layers.ipynb #21e36bfd
 def particle_table(labels:np.ndarray,  # instance labels (2, H, W) of one frame
                   )->pd.DataFrame:     # layer, label, area [px], overlap (fraction of the area under the other layer)
     "Every particle of a two-layer frame with its overlap fraction."
@@ -139,7 +144,7 @@ def assign_layers(net,                   # two-output-channel U-Net (e.g. from `
     df = pd.concat(out, ignore_index=True)
     return df[["frame", "label", "p_lower", "p_upper", "layer"]]
 
-# %% ../nbs/29d_layers.ipynb #94fc25e4
+# %% ../nbs/29d_layers.ipynb #6efabda7
 def save_layer_net(path,               # target `.pt` file
                    net,                # from `train_layer_net`
                    pixel_size_nm:float, # [nm/px] of the full-resolution training frames
@@ -158,7 +163,7 @@ def load_layer_net(name:str="liquid_layers_unet"):  # a shipped model name or a 
     net.bin = int(meta.get("bin", 1))
     return net, meta
 
-# %% ../nbs/29d_layers.ipynb #9c7f308c
+# %% ../nbs/29d_layers.ipynb #002f4fc7
 def graph_layers(labels:np.ndarray,       # int instance labels (K, H, W); instances of one image never overlap
                  score:np.ndarray|None=None, # per instance, in `particle_table` order: > 0 votes upper; None = rule
                  min_px:int=1,            # overlapping pixels that make an edge
@@ -194,7 +199,7 @@ def graph_layers(labels:np.ndarray,       # int instance labels (K, H, W); insta
         out[m] = np.where(colour[m] == 0, s > 0, s <= 0) if (score is not None or m.sum() > 1) else 0
     return out
 
-# %% ../nbs/29d_layers.ipynb #ec28e8e9
+# %% ../nbs/29d_layers.ipynb #69a17977
 def channel_instances(prob:np.ndarray,    # (2, H, W) per-layer probabilities
                       threshold:float=0.5,
                       core_px:float=5.,   # seeds: mask pixels ≥ core_px from its outline (`track.core_target`'s 5 px)
@@ -210,13 +215,59 @@ def channel_instances(prob:np.ndarray,    # (2, H, W) per-layer probabilities
             out[c] = split_instances(prob[c], core, threshold, min_area=min_area)
     return out
 
-def match_iou(pred:np.ndarray, gt:np.ndarray)->np.ndarray:  # (n_gt_ids + 1,) best IoU of each gt label (index = label)
-    "Best IoU of every ground-truth instance with any predicted instance (label images of the same shape)."
+def iou_matrix(pred:np.ndarray, gt:np.ndarray)->np.ndarray:  # (n_pred_ids + 1, n_gt_ids + 1); row/column = label
+    "IoU of every predicted with every ground-truth instance (label images of the same shape; label 0 rows/cols are 0)."
     n_p, n_g = int(pred.max()) + 1, int(gt.max()) + 1
     inter = np.bincount(pred.ravel() * n_g + gt.ravel(), minlength=n_p * n_g).reshape(n_p, n_g)
     ap, ag = inter.sum(1), inter.sum(0)
-    iou = inter[1:, :] / np.maximum(ap[1:, None] + ag[None, :] - inter[1:, :], 1)
-    return np.r_[0., iou[:, 1:].max(0)] if n_p > 1 else np.zeros(n_g)
+    iou = inter / np.maximum(ap[:, None] + ag[None, :] - inter, 1)
+    iou[0, :], iou[:, 0] = 0, 0
+    return iou
+
+def match_iou(pred:np.ndarray, gt:np.ndarray)->np.ndarray:  # (n_gt_ids + 1,) best IoU of each gt label (index = label)
+    "Best IoU of every ground-truth instance with any predicted instance (label images of the same shape)."
+    return iou_matrix(pred, gt).max(0)
+
+def predicted_layers(prob:np.ndarray,     # (2, H, W) per-layer probabilities
+                     threshold:float=0.5,
+                     dup_iou:float=0.5,     # a lower- and an upper-channel instance with this IoU are one particle
+                     min_px:int=1,          # overlapping pixels that make an edge of the overlap graph
+                     graph:bool=True,       # False: each instance keeps its channel (after de-duplication)
+                    )->tuple:               # (instances (2, H, W), layer per label of each channel: list of 2 arrays)
+    "End-to-end layers: channel instances, de-duplicated across channels, two-coloured on their overlap graph."
+    prob = np.asarray(prob, float)
+    if prob.ndim != 3 or prob.shape[0] != 2: raise ValueError(f"prob must be (2, H, W), got {prob.shape}")
+    inst = channel_instances(prob, threshold)
+    iou = iou_matrix(inst[0], inst[1])
+    mean_p = [np.bincount(inst[c].ravel(), prob[c].ravel()) / np.maximum(np.bincount(inst[c].ravel()), 1)
+              for c in (0, 1)]
+    for i, j in sorted(zip(*np.nonzero(iou >= dup_iou)), key=lambda ij: -iou[ij]):
+        if (inst[0] == i).any() and (inst[1] == j).any():   # one particle seen in both channels: keep the surer one
+            c, k = (1, j) if mean_p[0][i] >= mean_p[1][j] else (0, i)
+            inst[c][inst[c] == k] = 0
+    pt = particle_table(inst)
+    if graph:
+        votes = np.concatenate([instance_layers(prob, inst[c]).eval("p_upper - p_lower").to_numpy() for c in (0, 1)])
+        lay = graph_layers(inst, votes, min_px) if len(pt) else np.zeros(0, int)
+    else: lay = pt.layer.to_numpy()
+    out = [np.full(int(inst[c].max()) + 1, -1) for c in (0, 1)]
+    for (c, j), l in zip(pt[["layer", "label"]].to_numpy(), lay): out[c][j] = l
+    return inst, out
+
+def e2e_correct(inst:np.ndarray,      # predicted instances (2, H, W) (channel = row)
+                layers:list,          # layer per label of each channel (from `predicted_layers`; -1 = none)
+                labels:np.ndarray,    # ground-truth instance labels (2, H, W)
+                iou_min:float=0.5,
+               )->np.ndarray:         # bool per ground-truth particle, in `particle_table(labels)` order
+    "A true particle is found in its layer when a predicted instance assigned to that layer covers it with IoU ≥ 0.5."
+    out = []
+    for l in (0, 1):
+        ok = np.zeros(int(labels[l].max()) + 1, bool)
+        for c in (0, 1):
+            m = iou_matrix(inst[c], labels[l]) >= iou_min
+            ok |= (m & (np.asarray(layers[c])[:, None] == l)).any(0)
+        out.append(ok[particle_table(labels).query("layer == @l").label.to_numpy()])
+    return np.concatenate(out)
 
 def pixel_iou(pred:np.ndarray, truth:np.ndarray)->tuple:  # (intersection, union) [px]
     "Intersection and union of two boolean masks (sum over frames, then divide, for a movie's IoU)."
@@ -230,7 +281,7 @@ def otsu_layers(frame:np.ndarray, sigma:float=1.5)->np.ndarray:  # bool (2, H, W
     t_dark, t_mid = threshold_multiotsu(s, 3)
     return np.stack([s < t_mid, s < t_dark])
 
-# %% ../nbs/29d_layers.ipynb #76cd5a62
+# %% ../nbs/29d_layers.ipynb #d0fe4073
 def _fit_intensity(seed, n_movies, size, fluxes, coverage):
     "Threshold on mean standardised intensity that best separates the layers on separate fit movies."
     feats, lays = [], []
@@ -248,7 +299,7 @@ def _fit_intensity(seed, n_movies, size, fluxes, coverage):
     acc = [((f < t) == y).mean() for t in cand]
     return float(cand[int(np.argmax(acc))]), int(np.bincount(y).argmax()), float(np.max(acc))
 
-def _movie_records(nets, mv, thr, majority):
+def _movie_records(nets, mv, thr, majority, min_px=1):
     "Per particle and frame: layer, overlap, correctness of every method; per-movie IoU sums."
     frames, labels = mv["frames"], mv["labels"]
     probs = [predict_layers(n, frames) for n in nets]
@@ -269,13 +320,15 @@ def _movie_records(nets, mv, thr, majority):
                                   for l in (0, 1)])
             vote = np.concatenate([instance_layers(p, labels[f, l]).eval("p_upper - p_lower").to_numpy()
                                    for l in (0, 1)])
+            e2e_graph = e2e_correct(*predicted_layers(p, min_px=min_px), labels[f])
             recs.append(base.assign(train_seed=r, unet=(gt_lay == pt.layer).to_numpy(), unet_e2e=e2e,
+                                    unet_e2e_graph=e2e_graph,
                                     unet_graph=(graph_layers(labels[f], vote) == pt.layer).to_numpy()))
             for c in (0, 1): ious.append(("U-Net", r, c, *pixel_iou(p[c] > 0.5, labels[f, c] > 0)))
     iou = pd.DataFrame(ious, columns=["method", "train_seed", "layer", "inter", "union"])
     return pd.concat(recs, ignore_index=True), iou
 
-# %% ../nbs/29d_layers.ipynb #a9019f6b
+# %% ../nbs/29d_layers.ipynb #91002093
 def _boot_ci(df, col, n_boot=1000, seed=0):
     "Mean over training seeds of the accuracy, and its 95 % bootstrap CI over test movies (clusters)."
     g = df.groupby(["movie", "train_seed"])[col].agg(["sum", "count"]).unstack("train_seed").fillna(0)
@@ -289,7 +342,8 @@ def _boot_ci(df, col, n_boot=1000, seed=0):
                 seed_sd=float(per_seed.std(ddof=1)) if len(per_seed) > 1 else float("nan"))
 
 METHODS = {"unet": "U-Net (GT instances)", "unet_graph": "U-Net + overlap graph (GT instances)",
-           "unet_e2e": "U-Net (end-to-end)", "graph": "overlap-graph rule (GT instances)",
+           "unet_e2e": "U-Net (end-to-end)", "unet_e2e_graph": "U-Net + overlap graph (end-to-end)",
+           "graph": "overlap-graph rule (GT instances)",
            "intensity": "intensity threshold", "majority": "majority class"}
 
 def summarize_layers(records:pd.DataFrame,  # from `layer_benchmark`
@@ -316,10 +370,10 @@ def summarize_layers(records:pd.DataFrame,  # from `layer_benchmark`
     out["goal"] = {k: dict(goal=goal, met_overall=out["overall"][k]["mean"] >= goal,
                            met_per_bin={b: v["mean"] >= goal for b, v in out["by_overlap"][k].items()},
                            met_per_bin_lower_ci={b: v["lo"] >= goal for b, v in out["by_overlap"][k].items()})
-                   for k in ("unet", "unet_graph", "unet_e2e")}
+                   for k in ("unet", "unet_graph", "unet_e2e", "unet_e2e_graph")}
     return out
 
-# %% ../nbs/29d_layers.ipynb #9f6b32ba
+# %% ../nbs/29d_layers.ipynb #8c1e3b36
 def layer_benchmark(seed:int=0,                 # test-movie seed (training uses 20,000 + 100·seed + r)
                     n_seeds:int=3,              # training seeds (networks)
                     fluxes=(50., 500., 1000., 1500.), # test fluxes [e⁻/Å²/s]
@@ -330,6 +384,8 @@ def layer_benchmark(seed:int=0,                 # test-movie seed (training uses
                     bin:int=2, crops:int=2,     # input bin factor; crops per rendered training frame
                     coverage=(0.15, 0.75),      # upper-layer occupied fraction, train and test
                     fit_movies:int=8,           # movies for the intensity baseline's threshold (seed 30,000 + seed)
+                    upper_weight:float=1.,      # `layer_loss` weight of upper-layer pixels
+                    min_px:int=1,               # overlap [px] that makes an edge between predicted instances
                     progress:bool=False,
                    )->dict:                     # metrics (JSON-able), records, iou, nets, hists, example, timing
     "Train `n_seeds` two-channel U-Nets and score layer assignment and per-layer IoU on disjoint test movies."
@@ -338,7 +394,7 @@ def layer_benchmark(seed:int=0,                 # test-movie seed (training uses
     nets, hists = [], []
     for r in range(n_seeds):
         net, h = train_layer_net(20_000 + 100 * seed + r, steps, batch, crop, train_size, base, levels, coverage,
-                                 bin=bin, crops=crops, progress=progress)
+                                 bin=bin, crops=crops, upper_weight=upper_weight, progress=progress)
         nets.append(net)
         hists.append(h)
     t_train = time.time() - t0
@@ -348,7 +404,7 @@ def layer_benchmark(seed:int=0,                 # test-movie seed (training uses
         cov = float(np.random.default_rng([seed, i, 2]).uniform(*coverage))
         for fl in fluxes:
             mv = simulate_movie(seed, i, n_frames=n_frames, size=size, n_layers=2, coverage2=cov, flux=float(fl))
-            rec, iou = _movie_records(nets, mv, thr, majority)
+            rec, iou = _movie_records(nets, mv, thr, majority, min_px)
             recs.append(rec.assign(flux=float(fl), movie=i, coverage2=cov))
             ious.append(iou.assign(flux=float(fl), movie=i))
             if example is None or (i == 0 and fl == max(fluxes)):
@@ -362,8 +418,8 @@ def layer_benchmark(seed:int=0,                 # test-movie seed (training uses
                     final_loss=[round(float(np.mean(h[-10:])), 4) for h in hists])
     return dict(metrics=metrics, records=records, iou=iou, nets=nets, hists=hists, example=example)
 
-# %% ../nbs/29d_layers.ipynb #43eef54a
-COLORS = dict(unet="C0", unet_graph="C3", unet_e2e="C9", graph="C2", intensity="C1", majority="C7")
+# %% ../nbs/29d_layers.ipynb #5a04e22b
+COLORS = dict(unet="C0", unet_graph="C3", unet_e2e="C9", unet_e2e_graph="C4", graph="C2", intensity="C1", majority="C7")
 
 def _layer_rgb(frame, masks):
     "Grey frame with the lower layer tinted blue and the upper one orange (both where they overlap)."
