@@ -47,7 +47,7 @@ def test_summary_bins_and_goal():
     rec = pd.DataFrame(dict(layer=rng.integers(0, 2, n), overlap=rng.uniform(0, 1, n), flux=500.,
                             movie=rng.integers(0, 4, n),
                             train_seed=0, unet=True, unet_e2e=rng.uniform(size=n) < 0.9, intensity=False, graph=True,
-                            unet_graph=True,
+                            unet_graph=True, unet_e2e_graph=rng.uniform(size=n) < 0.95,
                             majority=True))
     iou = pd.DataFrame(dict(method="U-Net", train_seed=0, layer=[0, 1], inter=[9, 8], union=[10, 10], flux=500.,
                             movie=0))
@@ -55,3 +55,15 @@ def test_summary_bins_and_goal():
     assert s["overall"]["unet"]["mean"] == 1 and s["goal"]["unet"]["met_overall"]
     assert len(s["by_overlap"]["unet"]) == len(OVERLAP_BINS) - 1
     assert s["iou"]["U-Net"]["lower"]["500"] == 0.9
+
+
+def test_end_to_end_graph_on_perfect_channels():
+    "Perfect channels: the predicted-instance overlap graph keeps (nearly) every particle in its layer."
+    from chiral_em.layers import predicted_layers, e2e_correct
+    mv = simulate_movie(6, 0, n_frames=1, size=160, n_layers=2, coverage2=0.5)
+    lab = mv["labels"][0]
+    inst, lays = predicted_layers((lab > 0).astype(float))
+    ok = e2e_correct(inst, lays, lab)
+    assert len(ok) == len(particle_table(lab)) and ok.mean() > 0.9
+    flipped = e2e_correct(inst, [np.where(l >= 0, 1 - l, l) for l in lays], lab)
+    assert flipped.mean() < 0.1
