@@ -193,12 +193,15 @@ def simulate_movie(seed:int,               # movie seed
                    shape:str="cube",       # "cube", "rod" or "prism" (equilateral plate, side 1.5 × edge)
                    n_layers:int=1,         # 1, or 2: a second layer offset by half a cell on top
                    labels:bool=True,       # also return instance labels (T, n_layers, H, W)
+                   coverage2:float|None=None, # occupied fraction of second-layer sites; None: 1 − vacancy
                    **overrides,            # replace drawn movie parameters (see `draw_movie_params`), e.g. flux=800
                   )->dict:                 # frames, labels, ground truth columns and parameters
     "One liquid-cell TEM movie of a nanoparticle crystal with per-frame ground truth."
     if shape not in ("cube", "rod", "prism"):
         raise ValueError(f"shape must be 'cube', 'rod' or 'prism', got {shape!r}")
     if n_layers not in (1, 2): raise ValueError(f"n_layers must be 1 or 2, got {n_layers}")
+    if coverage2 is not None and not 0 <= coverage2 <= 1:
+        raise ValueError(f"coverage2 must be in [0, 1], got {coverage2}")
     if n_frames < 1 or size < 32: raise ValueError(f"need n_frames ≥ 1 and size ≥ 32, got {n_frames}, {size}")
     rng, R = np.random.default_rng([seed, i]), LIQUID_RANGES
     p = draw_movie_params(rng, **overrides)
@@ -219,7 +222,8 @@ def simulate_movie(seed:int,               # movie seed
         sites, ang = crystal(rng, size, a, p["hexagonal"], p["angle"], margin=max(half) * 1.5 + 4,
                              misorientation=p["misorientation"] if p["grain_boundary"] else None, offset=off,
                              min_cross=2 * np.hypot(*half) + p["gap"] / pixel_size)
-        occ = rng.uniform(size=len(sites)) >= p["vacancy"]
+        empty = p["vacancy"] if layer == 0 or coverage2 is None else 1 - coverage2
+        occ = rng.uniform(size=len(sites)) >= empty
         pos, dth, h = simulate_dynamics(rng, sites, occ, n_frames, n_sub, p["jitter_xy"] / pixel_size,
                                         p["jitter_theta"], p["correlation"], p["hop_rate"], R["hop_frames"], a)
         xy.append(pos)
@@ -256,5 +260,5 @@ def simulate_movie(seed:int,               # movie seed
               x_exp=xy_exp[..., 0].ravel(), y_exp=xy_exp[..., 1].ravel())
     meta = p | dict(seed=seed, i=i, size=size, pixel_size=pixel_size, sampling=sampling, frame_time=frame_time,
                     dose=dose, shape=shape, symmetry=sym, n_layers=n_layers, n_particles=m, lattice_px=a,
-                    edge_px=edge_px, hops=hops, counts_per_px=dose * sampling ** 2)
+                    coverage2=coverage2, edge_px=edge_px, hops=hops, counts_per_px=dose * sampling ** 2)
     return dict(frames=frames, labels=lab, gt=gt, meta=meta)
