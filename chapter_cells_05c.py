@@ -136,8 +136,9 @@ for k in ("unet", "unet_graph", "unet_e2e", "unet_e2e_graph"):
 #   instance of their own channel. The loss is mostly assignment, not segmentation: a cube drawn by the wrong channel
 #   comes out as an instance that does not overlap its neighbours in that channel, so the overlap graph (built only
 #   from overlaps between the two channels) has no edge that could flip it. Re-assigning each predicted instance by
-#   its own vote, or building the graph from adjacency as well as overlap, is the next thing to try; 0.963 is the
-#   ceiling such a re-labelling could reach on those validation movies.
+#   its own vote (mean p_upper − p_lower) does not help either (0.777 on those validation movies, 0.787 with the
+#   graph): the network's channels are wrong over the whole cube. Building the graph from adjacency as well as overlap
+#   is untried; 0.963 is the ceiling of any re-labelling of these instances on the validation movies.
 # - **Baselines.** Majority class (everything lower) 0.676 [0.618, 0.755]; the intensity threshold 0.625 [0.527, 0.713],
 #   worse than the majority (an overlap darkens both cubes of a pair; the threshold, fitted on other movies with 0.701
 #   accuracy there, does not transfer); the overlap-graph rule with no network (larger colour class = lower) 0.917
