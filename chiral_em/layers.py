@@ -8,7 +8,7 @@ __all__ = ['LAYER_NAMES', 'OVERLAP_BINS', 'METHODS', 'COLORS', 'layer_targets', 
            'load_layer_net', 'graph_layers', 'channel_instances', 'iou_matrix', 'match_iou', 'predicted_layers',
            'e2e_correct', 'pixel_iou', 'otsu_layers', 'summarize_layers', 'layer_benchmark', 'layer_figure']
 
-# %% ../nbs/29d_layers.ipynb #6a309a18
+# %% ../nbs/29d_layers.ipynb #bcf06323
 import numpy as np, pandas as pd
 from scipy import ndimage as ndi
 from .core import standardize, check_image, threads
@@ -19,7 +19,7 @@ from .track import predict_frames, split_instances
 LAYER_NAMES = ("lower", "upper")   # channel 0 = layer 0 of the engine (the first lattice), channel 1 = the offset layer
 OVERLAP_BINS = (0., 0.05, 0.25, 0.5, 0.75, 1.0001)   # overlap-fraction bin edges; fixed before any result was seen
 
-# %% ../nbs/29d_layers.ipynb #508c59dc
+# %% ../nbs/29d_layers.ipynb #b5e19111
 def layer_targets(labels:np.ndarray,  # instance labels (2, H, W) of one frame: layer 0, layer 1
                  )->np.ndarray:       # float32 (2, H, W): 1 on each layer's particles (both 1 where they overlap)
     "The two output channels' targets: one full footprint per layer."
@@ -104,7 +104,7 @@ def predict_layers(net,                  # from `train_layer_net` (its `bin` att
     if b > 1: p = ndi.zoom(p, (1, 1, b, b), order=1, mode="nearest", grid_mode=True)
     return np.ascontiguousarray(p[:, :, :H, :W])
 
-# %% ../nbs/29d_layers.ipynb #21e36bfd
+# %% ../nbs/29d_layers.ipynb #e4275ee6
 def particle_table(labels:np.ndarray,  # instance labels (2, H, W) of one frame
                   )->pd.DataFrame:     # layer, label, area [px], overlap (fraction of the area under the other layer)
     "Every particle of a two-layer frame with its overlap fraction."
@@ -144,7 +144,7 @@ def assign_layers(net,                   # two-output-channel U-Net (e.g. from `
     df = pd.concat(out, ignore_index=True)
     return df[["frame", "label", "p_lower", "p_upper", "layer"]]
 
-# %% ../nbs/29d_layers.ipynb #6efabda7
+# %% ../nbs/29d_layers.ipynb #cb5239b1
 def save_layer_net(path,               # target `.pt` file
                    net,                # from `train_layer_net`
                    pixel_size_nm:float, # [nm/px] of the full-resolution training frames
@@ -163,7 +163,7 @@ def load_layer_net(name:str="liquid_layers_unet"):  # a shipped model name or a 
     net.bin = int(meta.get("bin", 1))
     return net, meta
 
-# %% ../nbs/29d_layers.ipynb #002f4fc7
+# %% ../nbs/29d_layers.ipynb #7be00642
 def graph_layers(labels:np.ndarray,       # int instance labels (K, H, W); instances of one image never overlap
                  score:np.ndarray|None=None, # per instance, in `particle_table` order: > 0 votes upper; None = rule
                  min_px:int=1,            # overlapping pixels that make an edge
@@ -199,7 +199,7 @@ def graph_layers(labels:np.ndarray,       # int instance labels (K, H, W); insta
         out[m] = np.where(colour[m] == 0, s > 0, s <= 0) if (score is not None or m.sum() > 1) else 0
     return out
 
-# %% ../nbs/29d_layers.ipynb #69a17977
+# %% ../nbs/29d_layers.ipynb #d9c9463d
 def channel_instances(prob:np.ndarray,    # (2, H, W) per-layer probabilities
                       threshold:float=0.5,
                       core_px:float=5.,   # seeds: mask pixels ≥ core_px from its outline (`track.core_target`'s 5 px)
@@ -281,7 +281,7 @@ def otsu_layers(frame:np.ndarray, sigma:float=1.5)->np.ndarray:  # bool (2, H, W
     t_dark, t_mid = threshold_multiotsu(s, 3)
     return np.stack([s < t_mid, s < t_dark])
 
-# %% ../nbs/29d_layers.ipynb #d0fe4073
+# %% ../nbs/29d_layers.ipynb #8c8c6d33
 def _fit_intensity(seed, n_movies, size, fluxes, coverage):
     "Threshold on mean standardised intensity that best separates the layers on separate fit movies."
     feats, lays = [], []
@@ -328,7 +328,7 @@ def _movie_records(nets, mv, thr, majority, min_px=1):
     iou = pd.DataFrame(ious, columns=["method", "train_seed", "layer", "inter", "union"])
     return pd.concat(recs, ignore_index=True), iou
 
-# %% ../nbs/29d_layers.ipynb #91002093
+# %% ../nbs/29d_layers.ipynb #894aea1a
 def _boot_ci(df, col, n_boot=1000, seed=0):
     "Mean over training seeds of the accuracy, and its 95 % bootstrap CI over test movies (clusters)."
     g = df.groupby(["movie", "train_seed"])[col].agg(["sum", "count"]).unstack("train_seed").fillna(0)
@@ -373,7 +373,7 @@ def summarize_layers(records:pd.DataFrame,  # from `layer_benchmark`
                    for k in ("unet", "unet_graph", "unet_e2e", "unet_e2e_graph")}
     return out
 
-# %% ../nbs/29d_layers.ipynb #8c1e3b36
+# %% ../nbs/29d_layers.ipynb #1f97d5d5
 def layer_benchmark(seed:int=0,                 # test-movie seed (training uses 20,000 + 100·seed + r)
                     n_seeds:int=3,              # training seeds (networks)
                     fluxes=(50., 500., 1000., 1500.), # test fluxes [e⁻/Å²/s]
@@ -418,7 +418,7 @@ def layer_benchmark(seed:int=0,                 # test-movie seed (training uses
                     final_loss=[round(float(np.mean(h[-10:])), 4) for h in hists])
     return dict(metrics=metrics, records=records, iou=iou, nets=nets, hists=hists, example=example)
 
-# %% ../nbs/29d_layers.ipynb #5a04e22b
+# %% ../nbs/29d_layers.ipynb #e5db3217
 COLORS = dict(unet="C0", unet_graph="C3", unet_e2e="C9", unet_e2e_graph="C4", graph="C2", intensity="C1", majority="C7")
 
 def _layer_rgb(frame, masks):
