@@ -49,13 +49,14 @@ def test_generate_is_seeded():
 
 
 def test_exit_wave_same_bytes_in_every_process():
-    "Same structure → same exit-wave bytes in separate processes (FFTW plans chosen without timing), config restored."
+    """Same structure → same exit-wave bytes in separate processes (FFTW plans chosen without timing); the setting is
+    process-wide (a `with` block was not thread-safe under dask's threaded scheduler, see `hrtem.abtem_deterministic`)."""
     import subprocess, sys
     code = ("import hashlib, numpy as np, abtem\n"
             "from chiral_em.sim.hrtem import draw_spec, build_scene, exit_wave\n"
             "scene, _, _ = build_scene(draw_spec(np.random.default_rng(3), out_px=64))\n"
             "w = exit_wave(scene, 200e3, 0.1)\n"
-            "assert abtem.config.get('fftw.planning_effort') == 'FFTW_MEASURE'\n"
+            "assert abtem.config.get('fftw.planning_effort') == 'FFTW_ESTIMATE'\n"
             "print(hashlib.sha1(w.tobytes()).hexdigest())\n")
     out = [subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
            for _ in range(2)]
