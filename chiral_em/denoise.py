@@ -4,8 +4,8 @@
 
 # %% auto #0
 __all__ = ['LABELS', 'BENCH_KEYS', 'liquid_pairs', 'psnr', 'ssim', 'subsample4', 'upsnr', 'gaussian', 'noise_psd', 'bm3d_denoise',
-           'poisson_psd', 'choose_sigma', 'ResUNet', 'blind_spot_mask', 'train_n2v', 'train_supervised', 'net_denoise',
-           'denoise_benchmark', 'plot_denoise', 'benchmark_kwargs', 'denoise_files', 'main']
+           'poisson_psd', 'choose_sigma', 'ResUNet', 'blind_spot_mask', 'train_n2v', 'fresh_pairs', 'train_supervised',
+           'net_denoise', 'denoise_benchmark', 'plot_denoise', 'benchmark_kwargs', 'denoise_files', 'main']
 
 # %% ../nbs/29c_denoise.ipynb #83e7afa0
 import numpy as np
@@ -208,40 +208,73 @@ def train_n2v(frames,                 # iterable of noisy (H, W) frames (normali
     hist = train_segmenter(net, batch_fn, steps=steps, lr=lr, progress=False, loss_fn=_masked_mse)
     return net, hist
 
-def train_supervised(pairs,              # iterable of (noisy, clean) (H, W) arrays
+def _pair_stack(k, x, c):
+    "One (noisy, clean) pair as a (2, H, W) stack, both standardised by the noisy frame's mean and std."
+    x, c = check_image(x, f"noisy {k}").astype(np.float32), check_image(c, f"clean {k}").astype(np.float32)
+    if x.shape != c.shape: raise ValueError(f"pair {k}: noisy {x.shape} and clean {c.shape} differ")
+    m, s = x.mean(), x.std() + 1e-6
+    return np.stack([(x - m) / s, (c - m) / s])
+
+def fresh_pairs(seed:int,                 # movie seed: movies (seed, i), i = per_step · step + j
+                flux:tuple=(30., 2500.),  # log-uniform flux range [e⁻/Å²/s]
+                size:int=128,             # frame edge [px]
+                per_step:int=2,           # movies rendered per training step (one frame each)
+               ):                         # draw(step) -> list of (noisy, clean) frames
+    "A source of freshly rendered (noisy, clean) engine frames for `train_supervised`: every batch is new data."
+    lo, hi = (float(f) for f in flux)
+    if not 0 < lo <= hi: raise ValueError(f"flux range must satisfy 0 < lo ≤ hi, got {flux}")
+    def draw(step:int)->list:
+        r = np.random.default_rng([seed, 3, step])
+        out = []
+        for j in range(per_step):
+            p = liquid_pairs(seed, per_step * step + j, n_frames=1, size=size,
+                             flux=float(np.exp(r.uniform(np.log(lo), np.log(hi)))))
+            out.append((p["noisy"][0], p["clean"][0]))
+        return out
+    return draw
+
+def train_supervised(pairs,              # list of (noisy, clean) (H, W) arrays, or draw(step) -> such a list
                      steps:int=200, batch:int=8, crop:int=64, base:int=8, levels:int=3, lr:float=3e-3,
                      residual:bool=False, # ResUNet (input + correction) or a plain UNet
                      seed:int=0,
-                    )->tuple:            # (ResUNet, loss history)
+                    )->tuple:            # (UNet or ResUNet, loss history)
     "A U-Net trained on (noisy, clean) pairs with the MSE; both standardised by the noisy frame's mean and std."
-    stacks = []
-    for k, (x, c) in enumerate(pairs):
-        x, c = check_image(x, f"noisy {k}").astype(np.float32), check_image(c, f"clean {k}").astype(np.float32)
-        if x.shape != c.shape: raise ValueError(f"pair {k}: noisy {x.shape} and clean {c.shape} differ")
-        m, s = x.mean(), x.std() + 1e-6
-        stacks.append(np.stack([(x - m) / s, (c - m) / s]))
-    if not stacks: raise ValueError("no training pairs")
+    if callable(pairs): draw, fixed = pairs, None
+    else:
+        fixed = [_pair_stack(k, x, c) for k, (x, c) in enumerate(pairs)]
+        if not fixed: raise ValueError("no training pairs")
     torch.manual_seed(seed)
     net = (ResUNet if residual else UNet)(1, 1, base=base, levels=levels)
     def batch_fn(step):
+        stacks = fixed or [_pair_stack(k, x, c) for k, (x, c) in enumerate(draw(step))]
         xy = _crops(stacks, np.random.default_rng([seed, 2, step]), batch, crop)
         return xy[:, :1], xy[:, 1:]
     hist = train_segmenter(net, batch_fn, steps=steps, lr=lr, progress=False,
                            loss_fn=lambda o, y: torch.nn.functional.mse_loss(o, y))
     return net, hist
 
+def _net_once(net, z):
+    "The network on one standardised image, padded (reflect) to its size multiple and cropped back."
+    h, w = z.shape
+    k = getattr(net, "size_multiple", 1)
+    zp = np.pad(z, ((0, -h % k), (0, -w % k)), mode="reflect")
+    with torch.no_grad(): return net(torch.from_numpy(np.ascontiguousarray(zp))[None, None])[0, 0, :h, :w].numpy()
+
 def net_denoise(net:torch.nn.Module,   # a U-Net from `train_n2v` or `train_supervised`
                 img:np.ndarray,        # (H, W), same units as its training frames
+                ensemble:bool=False,   # average over the 8 rotations and mirror images of the input
                )->np.ndarray:          # float32 (H, W) in the input's units
     "Denoise one image with a trained network (standardise, predict, undo the standardisation)."
     x = check_image(img, "image").astype(np.float32)
     m, s = x.mean(), x.std() + 1e-6
-    h, w = x.shape
-    k = getattr(net, "size_multiple", 1)
-    xp = np.pad((x - m) / s, ((0, -h % k), (0, -w % k)), mode="reflect")
+    z = (x - m) / s
     net.eval()
-    with torch.no_grad(): out = net(torch.from_numpy(np.ascontiguousarray(xp))[None, None])[0, 0, :h, :w].numpy()
+    if not ensemble: out = _net_once(net, z)
+    else:   # self-ensemble (Lim et al. 2017): undo each transform on the output, then average
+        out = np.mean([np.rot90(_net_once(net, np.rot90(z[:, ::-1] if f else z, r))
+                                , -r)[:, ::-1 if f else 1] for r in range(4) for f in (False, True)], 0)
     return (out * s + m).astype(np.float32)
+
 
 # %% ../nbs/29c_denoise.ipynb #e4d82902
 def _boot_ci(per_movie:np.ndarray, rng, n:int=2000)->list:
@@ -253,7 +286,8 @@ def _boot_ci(per_movie:np.ndarray, rng, n:int=2000)->list:
 
 def _frames_of(movies, key): return [f for mv in movies for f in mv[key]]
 
-def _real_upsnr(methods:dict, real:str, limit:int|None, train_steps:int, cfg:dict, seed:int)->dict:
+def _real_upsnr(methods:dict, real:str, limit:int|None, train_steps:int, cfg:dict, seed:int,
+                ensemble:bool=False)->dict:
     "uPSNR of each denoiser on a real data set's test split; Noise2Void also trained on its train split."
     from chiral_em import datasets
     if not datasets.available(real):
@@ -268,8 +302,8 @@ def _real_upsnr(methods:dict, real:str, limit:int|None, train_steps:int, cfg:dic
     net_real, _ = train_n2v(half, steps=train_steps, batch=cfg["batch"], crop=cfg["crop"], base=cfg["base"],
                             levels=cfg["levels"], seed=seed)
     fns = dict(noisy=lambda b: b, gaussian=lambda b: gaussian(b, sig),
-               bm3d=lambda b: bm3d_denoise(b, float(estimate_sigma(b))), n2v_real=lambda b: net_denoise(net_real, b))
-    fns |= {k: (lambda b, n=n: net_denoise(n, b)) for k, n in methods.items()}
+               bm3d=lambda b: bm3d_denoise(b, float(estimate_sigma(b))), n2v_real=lambda b: net_denoise(net_real, b, ensemble))
+    fns |= {k: (lambda b, n=n: net_denoise(n, b, ensemble)) for k, n in methods.items()}
     out = {k: float(np.mean([upsnr(x, f) for x in test])) for k, f in fns.items()}
     return dict(upsnr_db=out, gaussian_sigma_px=sig, n_test=len(test), n_train=len(train))
 
@@ -280,6 +314,12 @@ def denoise_benchmark(fluxes=(50., 500., 1000., 1500.), # electron flux [e⁻/Å
                       n_frames:int=2,       # frames per movie
                       size:int=128,         # frame edge [px]
                       steps:int=200, batch:int=8, crop:int=64, base:int=8, levels:int=3,
+                      sup_steps:int|None=None, # supervised U-Net: training steps (None: `steps`)
+                      sup_base:int|None=None, sup_levels:int|None=None, # its width and depth (None: `base`, `levels`)
+                      sup_fresh:bool=True,  # True: fresh engine frames every step (`fresh_pairs`), flux log-uniform
+                                            # over 0.6·min … 1.67·max of `fluxes`; False: the n_train movies' pairs
+                      sup_residual:bool=True, # supervised net is a ResUNet (input + correction)
+                      ensemble:bool=True,   # trained networks: average over the 8 rotations/mirrors (`net_denoise`)
                       seeds=(0, 1, 2),      # training seeds (network init, batches and training movies)
                       radius:int=1,         # blind patch half-width [px] of the structured-blind-spot variant
                       seed:int=0,           # test movies (40 000 + seed, i) and validation movies (30 000 + seed, i)
@@ -297,10 +337,13 @@ def denoise_benchmark(fluxes=(50., 500., 1000., 1500.), # electron flux [e⁻/Å
         tr = [liquid_pairs(20_000 + s, i, flux=fluxes[i % len(fluxes)], **kw) for i in range(n_train)]
         tw = [liquid_pairs(20_000 + s, i, flux=fluxes[i % len(fluxes)], white=True, **kw) for i in range(n_train)]
         noisy, white = _frames_of(tr, "noisy"), _frames_of(tw, "noisy")
-        pairs = list(zip(noisy, _frames_of(tr, "clean")))
+        pairs = (fresh_pairs(20_000 + s, (0.6 * min(fluxes), 1.67 * max(fluxes)), size) if sup_fresh
+                 else list(zip(noisy, _frames_of(tr, "clean"))))
+        sup = dict(cfg, base=sup_base or base, levels=sup_levels or levels)
         for k, fn in [("n2v", lambda: train_n2v(noisy, steps, seed=s, **cfg)),
                       ("n2v_patch", lambda: train_n2v(noisy, steps, radius=radius, seed=s, **cfg)),
-                      ("supervised", lambda: train_supervised(pairs, steps, seed=s, **cfg)),
+                      ("supervised", lambda: train_supervised(pairs, sup_steps or steps, residual=sup_residual, seed=s,
+                                                                **sup)),
                       ("n2v_white", lambda: train_n2v(white, steps, seed=s, **cfg))]:
             net, h = fn()
             nets[k].append(net)
@@ -317,7 +360,7 @@ def denoise_benchmark(fluxes=(50., 500., 1000., 1500.), # electron flux [e⁻/Å
             methods = dict(noisy=lambda x, n: [x], gaussian=lambda x, n: [gaussian(x, sig)],
                            bm3d=lambda x, n: [bm3d_denoise(x, poisson_psd(x, n, mp))])
             trained = ("n2v", "n2v_patch", "supervised") if kind == "mtf" else ("n2v_white",)
-            methods |= {k: (lambda x, n, k=k: [net_denoise(net, x) for net in nets[k]]) for k in trained}
+            methods |= {k: (lambda x, n, k=k: [net_denoise(net, x, ensemble) for net in nets[k]]) for k in trained}
             for name, fn in methods.items():
                 ps, ss = np.zeros((n_test, n_frames, len(seeds))), np.zeros((n_test, n_frames, len(seeds)))
                 for i, mv in enumerate(test):
@@ -354,14 +397,16 @@ def denoise_benchmark(fluxes=(50., 500., 1000., 1500.), # electron flux [e⁻/Å
             bm3d_gain_white_db=out["bm3d_white"]["psnr_db"] - out["noisy_white"]["psnr_db"])
         per_flux[f"{fl:g}"] = out
     metrics = dict(per_flux=per_flux, fluxes=fluxes, seeds=list(seeds), n_train=n_train, n_val=n_val, n_test=n_test,
-                   n_frames=n_frames, size=size, steps=steps, radius=radius,
+                   n_frames=n_frames, size=size, steps=steps, radius=radius, sup_steps=sup_steps or steps,
+                   sup_base=sup_base or base, sup_levels=sup_levels or levels, sup_fresh=sup_fresh, ensemble=ensemble,
                    final_loss={k: float(np.mean([h[-1] for h in v])) for k, v in hist.items()},
                    pixel_size_nm=float(liquid_pairs(seed, 0, n_frames=1, size=32)["meta"]["pixel_size"]))
     if real:
         metrics["real"] = _real_upsnr(dict(n2v=nets["n2v"][0], n2v_patch=nets["n2v_patch"][0],
-                                           supervised=nets["supervised"][0]), real, real_limit, real_steps, cfg, seed)
+                                           supervised=nets["supervised"][0]), real, real_limit, real_steps, cfg, seed,
+                                       ensemble)
     example["flux"] = ex_flux
-    return dict(metrics=metrics, example=example)
+    return dict(metrics=metrics, example=example, nets=dict(supervised=nets["supervised"]))
 
 # %% ../nbs/29c_denoise.ipynb #08e0348a
 LABELS = dict(noisy="noisy", gaussian="Gaussian", bm3d="BM3D", n2v="Noise2Void", n2v_patch="N2V blind patch",
@@ -403,7 +448,7 @@ def plot_denoise(result:dict,                  # `denoise_benchmark` output
 
 # %% ../nbs/29c_denoise.ipynb #f22854f6
 BENCH_KEYS = ("n_train", "n_val", "n_test", "n_frames", "size", "steps", "batch", "crop", "base", "levels", "radius",
-              "real_limit", "real_steps")
+              "real_limit", "real_steps", "sup_steps", "sup_base", "sup_levels")
 
 def benchmark_kwargs(cfg:dict,          # a profile section (`core.get_profile`)
                      prefix:str="",     # key prefix, e.g. "den_" in a chapter's section
@@ -418,17 +463,20 @@ def benchmark_kwargs(cfg:dict,          # a profile section (`core.get_profile`)
 # %% ../nbs/29c_denoise.ipynb #7a240d6d
 def denoise_files(images:list[str],   # image files
                   out:str="denoised", # output folder
-                  method:str="bm3d",  # bm3d | gaussian | n2v
+                  method:str="bm3d",  # bm3d | gaussian | n2v | supervised
                   sigma:float=1.5,    # Gaussian σ [px]
                   steps:int=200,      # Noise2Void training steps
+                  model:str="liquid_denoise", # supervised: model name (`find_model`) or a .pt file
+                  ensemble:bool=False, # n2v, supervised: average over the 8 rotations/mirrors (8× slower)
                   seed:int=0,
                  )->int:              # exit status: the number of files skipped (0 = all written)
-    "Denoise image files with BM3D, a Gaussian filter or a Noise2Void U-Net trained on them; write float32 TIFFs."
+    "Denoise image files with BM3D, a Gaussian filter, a Noise2Void U-Net trained on them or a shipped U-Net."
     from pathlib import Path
     from skimage.restoration import estimate_sigma
     import tifffile
     from chiral_em.emio import read_image
-    if method not in ("bm3d", "gaussian", "n2v"): raise ValueError(f"method must be bm3d, gaussian or n2v: {method!r}")
+    if method not in ("bm3d", "gaussian", "n2v", "supervised"):
+        raise ValueError(f"method must be bm3d, gaussian, n2v or supervised: {method!r}")
     imgs = {}
     for p in images:
         try: imgs[p] = check_image(read_image(p).data, p).astype(np.float32)
@@ -436,8 +484,12 @@ def denoise_files(images:list[str],   # image files
     if method == "n2v" and imgs:
         crop = min(64, min(min(x.shape) for x in imgs.values()) // 8 * 8)
         net, _ = train_n2v(list(imgs.values()), steps=steps, crop=crop, seed=seed)
+    if method == "supervised":
+        from chiral_em.models import find_model, load_model
+        net, meta = load_model(Path(model) if str(model).endswith(".pt") else find_model(model))
+        print(f"model {model}: trained on {meta.get('input_kind', '?')} frames at {meta.get('pixel_size_nm', '?')} nm/px")
     fns = dict(bm3d=lambda x: bm3d_denoise(x, float(estimate_sigma(x))), gaussian=lambda x: gaussian(x, sigma),
-               n2v=lambda x: net_denoise(net, x))
+               n2v=lambda x: net_denoise(net, x, ensemble), supervised=lambda x: net_denoise(net, x, ensemble))
     Path(out).mkdir(parents=True, exist_ok=True)
     for p, x in imgs.items():
         y = fns[method](x)
