@@ -1,4 +1,4 @@
-"cpu-profile run of the denoising benchmark (tool 29c_denoise): `PYTHONPATH=. python bench/bench_denoise.py cpu` writes results/cpu/29c_denoise.json and figures/cpu/29c_denoise/fig_denoising.png (chapter 05c §7 runs the same benchmark in its cpu profile; its numbers are the reported ones)."
+"cpu-profile run of the denoising benchmark (tool 29c_denoise): `PYTHONPATH=. python bench/bench_denoise.py cpu` writes results/cpu/29c_denoise.json and figures/cpu/29c_denoise/fig_denoising.png."
 import time, sys, numpy as np, torch
 torch.set_num_threads(1)
 from chiral_em.core import get_profile, write_json, save_png, results_path, figures_dir, versions

@@ -316,10 +316,10 @@ def denoise_benchmark(fluxes=(50., 500., 1000., 1500.), # electron flux [e⁻/Å
                       steps:int=200, batch:int=8, crop:int=64, base:int=8, levels:int=3,
                       sup_steps:int|None=None, # supervised U-Net: training steps (None: `steps`)
                       sup_base:int|None=None, sup_levels:int|None=None, # its width and depth (None: `base`, `levels`)
-                      sup_fresh:bool=True,  # True: fresh engine frames every step (`fresh_pairs`), flux log-uniform
+                      sup_fresh:bool=False, # True: fresh engine frames every step (`fresh_pairs`), flux log-uniform
                                             # over 0.6·min … 1.67·max of `fluxes`; False: the n_train movies' pairs
-                      sup_residual:bool=True, # supervised net is a ResUNet (input + correction)
-                      ensemble:bool=True,   # trained networks: average over the 8 rotations/mirrors (`net_denoise`)
+                      sup_residual:bool=False, # supervised net is a ResUNet (input + correction)
+                      ensemble:bool=False,  # trained networks: average over the 8 rotations/mirrors (`net_denoise`)
                       seeds=(0, 1, 2),      # training seeds (network init, batches and training movies)
                       radius:int=1,         # blind patch half-width [px] of the structured-blind-spot variant
                       seed:int=0,           # test movies (40 000 + seed, i) and validation movies (30 000 + seed, i)
@@ -466,7 +466,7 @@ def denoise_files(images:list[str],   # image files
                   method:str="bm3d",  # bm3d | gaussian | n2v | supervised
                   sigma:float=1.5,    # Gaussian σ [px]
                   steps:int=200,      # Noise2Void training steps
-                  model:str="liquid_denoise", # supervised: model name (`find_model`) or a .pt file
+                  model:str|None=None, # supervised: a .pt file from `train_supervised` + `models.save_model`
                   ensemble:bool=False, # n2v, supervised: average over the 8 rotations/mirrors (8× slower)
                   seed:int=0,
                  )->int:              # exit status: the number of files skipped (0 = all written)
@@ -486,6 +486,7 @@ def denoise_files(images:list[str],   # image files
         net, _ = train_n2v(list(imgs.values()), steps=steps, crop=crop, seed=seed)
     if method == "supervised":
         from chiral_em.models import find_model, load_model
+        if model is None: raise ValueError("--method supervised needs --model FILE (no denoising U-Net is shipped yet)")
         net, meta = load_model(Path(model) if str(model).endswith(".pt") else find_model(model))
         print(f"model {model}: trained on {meta.get('input_kind', '?')} frames at {meta.get('pixel_size_nm', '?')} nm/px")
     fns = dict(bm3d=lambda x: bm3d_denoise(x, float(estimate_sigma(x))), gaussian=lambda x: gaussian(x, sigma),
