@@ -131,33 +131,33 @@ def measure_particles(labels:np.ndarray,      # int instance labels (H, W)
     return pd.DataFrame(rows, columns=["x", "y", "angle", "area", "label"])
 
 # %% ../nbs/29_track.ipynb #8b6d8a6d
-def _chunk_features(net, frames, f0, symmetry, seg_kw, layer_net=None):
+def _chunk_features(net, frames, f0, symmetry, seg_kw, assign=None):
     probs = predict_frames(net, frames)
-    if layer_net is not None:   # lazy: chiral_em.layers imports this module
-        from chiral_em.layers import predict_layers, instance_layers
-        lprobs = predict_layers(layer_net, frames)
-    out = []
+    out, labs = [], []
     for j, p in enumerate(probs):
         lab = split_instances(p[0], p[1], **seg_kw)
         df = measure_particles(lab, p[0], symmetry)
         df.insert(0, "frame", f0 + j)
-        if layer_net is not None and len(df):
-            il = instance_layers(lprobs[j], lab).set_index("label")
-            df["p_lower"], df["p_upper"] = il.loc[df.label, "p_lower"].to_numpy(), il.loc[df.label, "p_upper"].to_numpy()
-            df["layer"] = il.loc[df.label, "layer"].to_numpy()
         out.append(df)
+        labs.append(lab)
+    if assign is not None:   # per-instance layer votes of the chunk: frame (in the chunk), label, p_lower, p_upper
+        al = assign(frames, np.stack(labs)).set_index(["frame", "label"])
+        for j, df in enumerate(out):
+            idx = pd.MultiIndex.from_arrays([np.full(len(df), j), df.label.to_numpy()])
+            df["p_lower"], df["p_upper"] = (al[c].reindex(idx).to_numpy(float) for c in ("p_lower", "p_upper"))
     return out
 
 def detect_frames(net, frames:np.ndarray,     # (T, H, W) movie
                   symmetry:int=4, workers:int=2, chunk:int=8,
-                  layer_net=None,             # a two-layer U-Net (`layers.load_layer_net`): adds p_lower, p_upper, layer
+                  assign=None,                # assign(frames, labels) -> frame, label, p_lower, p_upper (e.g.
+                                              # `partial(layers.assign_layers, net)`): adds p_lower, p_upper
                   **seg_kw)->pd.DataFrame:    # one row per particle and frame: frame, x, y, angle, area, label
     "Segment and measure every frame of a movie, `chunk` frames at a time on `workers` threads."
     from concurrent.futures import ThreadPoolExecutor
     frames = np.asarray(frames, np.float32)
     if frames.ndim != 3 or not len(frames): raise ValueError(f"frames must be a non-empty (T, H, W) stack, got {frames.shape}")
     starts = range(0, len(frames), chunk)
-    job = lambda s: _chunk_features(net, frames[s:s + chunk], s, symmetry, seg_kw, layer_net)
+    job = lambda s: _chunk_features(net, frames[s:s + chunk], s, symmetry, seg_kw, assign)
     if workers > 1:
         with ThreadPoolExecutor(workers) as ex: parts = list(ex.map(job, starts))
     else: parts = [job(s) for s in starts]
@@ -300,15 +300,15 @@ def track_movie(net, frames:np.ndarray, symmetry:int=4, workers:int=2, chunk:int
                 search_range:float|None=None, memory:int=2,
                 min_length:int=1,           # `filter_tracks`: shortest track kept [frames]
                 max_step:float|None=None,   # `filter_tracks`: largest median step [px/frame]; None = keep all
-                layer_net=None,             # two-layer U-Net: `layer` = majority vote of a track's detections
+                assign=None,                # layer votes (`detect_frames`); `layer` = sign of a track's mean vote
                )->pd.DataFrame:             # TRACK_COLUMNS + angle_unwrapped, area (+ p_lower, p_upper with a layer net)
-    "Detect, link, filter and unwrap: the whole pipeline on one movie; `layer` is 0 (single layer) without a layer net."
-    extra = ["angle_unwrapped", "area"] + (["p_lower", "p_upper"] if layer_net is not None else [])
-    feats = detect_frames(net, frames, symmetry, workers, chunk, layer_net)
+    "Detect, link, filter and unwrap: the whole pipeline on one movie; `layer` is 0 (single layer) without `assign`."
+    extra = ["angle_unwrapped", "area"] + (["p_lower", "p_upper"] if assign is not None else [])
+    feats = detect_frames(net, frames, symmetry, workers, chunk, assign)
     if not len(feats): return pd.DataFrame(columns=TRACK_COLUMNS + extra)
     tr = filter_tracks(link(feats, search_range, memory, symmetry), min_length, max_step)
     tr["angle_unwrapped"] = unwrap_angles(tr, symmetry)
-    if layer_net is None: tr["layer"] = 0
+    if assign is None: tr["layer"] = 0
     else:   # a particle does not change layer: the track's summed votes decide (as `instance_layers` per frame)
         tr["layer"] = (tr.assign(v=tr.p_upper - tr.p_lower).groupby("id").v.transform("mean") > 0).astype(int)
     return tr[TRACK_COLUMNS + extra]
@@ -358,22 +358,15 @@ def track(movie:list[str],              # a .tif stack, or a folder / list of fr
           min_length:int=1,             # drop tracks shorter than this [frames] (chapter 05c: 3)
           max_step:float|None=None,     # drop tracks whose median step exceeds this [px/frame] (free particles)
           scale:float=1.,               # resize factor applied to frames before detection (positions reported unscaled)
-          layers:bool=False,            # two layers: fill the `layer` column (0 lower, 1 upper) with the layer U-Net
-          layer_model:str="liquid_layers_unet", # layer model name (`find_model`) or a .pt file
           workers:int=2, chunk:int=8):  # parallel threads, frames per chunk
     "Segment, track and measure nanoparticles in a liquid-cell TEM movie: trajectories CSV, frame sheet, MSD plot."
     from chiral_em.core import save_png
     frames, px, dt = read_movie(movie)
     px, dt = pixel_size or px, frame_time or dt
     net, meta = load_tracker(model)
-    layer_net = None
-    if layers:
-        from chiral_em.layers import load_layer_net
-        layer_net, _ = load_layer_net(layer_model)
     work = frames if scale == 1 else np.stack([ndi.zoom(f, scale, order=1) for f in frames])
     tr = track_movie(net, work, symmetry, workers, chunk, search_range, memory, min_length,
-                     None if max_step is None else max_step * scale,
-                     layer_net)
+                     None if max_step is None else max_step * scale)
     tr[["x", "y"]] /= scale
     if px: tr["x_nm"], tr["y_nm"] = tr.x * px, tr.y * px
     if dt: tr["time_s"] = tr.frame * dt
@@ -382,8 +375,7 @@ def track(movie:list[str],              # a .tif stack, or a folder / list of fr
     tr.to_csv(o/"trajectories.csv", index=False, float_format="%.4f")
     save_png(frame_sheet(frames, tr, px), o/"frame_sheet.png", close=True)
     save_png(msd_figure(tr, px, dt), o/"msd.png", close=True)
-    lay = f", {int(tr.groupby('id').layer.first().sum())} of them in the upper layer" if layers and len(tr) else ""
-    print(f"{len(frames)} frames, {tr.id.nunique()} tracks{lay}, {len(tr)} detections → {o}")
+    print(f"{len(frames)} frames, {tr.id.nunique()} tracks, {len(tr)} detections → {o}")
     return 0
 
 def main(argv=None)->int:
