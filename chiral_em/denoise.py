@@ -270,9 +270,13 @@ def net_denoise(net:torch.nn.Module,   # a U-Net from `train_n2v` or `train_supe
     z = (x - m) / s
     net.eval()
     if not ensemble: out = _net_once(net, z)
-    else:   # self-ensemble (Lim et al. 2017): undo each transform on the output, then average
-        out = np.mean([np.rot90(_net_once(net, np.rot90(z[:, ::-1] if f else z, r))
-                                , -r)[:, ::-1 if f else 1] for r in range(4) for f in (False, True)], 0)
+    else:   # self-ensemble (Lim et al. 2017): each of the 8 transforms undone on its output, then averaged
+        outs = []
+        for r in range(4):
+            for f in (False, True):
+                o = np.rot90(_net_once(net, np.rot90(z[:, ::-1] if f else z, r)), -r)
+                outs.append(o[:, ::-1] if f else o)
+        out = np.mean(outs, 0)
     return (out * s + m).astype(np.float32)
 
 
