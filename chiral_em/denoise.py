@@ -402,7 +402,8 @@ def denoise_benchmark(fluxes=(50., 500., 1000., 1500.), # electron flux [e⁻/Å
         per_flux[f"{fl:g}"] = out
     metrics = dict(per_flux=per_flux, fluxes=fluxes, seeds=list(seeds), n_train=n_train, n_val=n_val, n_test=n_test,
                    n_frames=n_frames, size=size, steps=steps, radius=radius, sup_steps=sup_steps or steps,
-                   sup_base=sup_base or base, sup_levels=sup_levels or levels, sup_fresh=sup_fresh, ensemble=ensemble,
+                   sup_base=sup_base or base, sup_levels=sup_levels or levels, sup_fresh=sup_fresh,
+                   sup_residual=sup_residual, ensemble=ensemble,
                    final_loss={k: float(np.mean([h[-1] for h in v])) for k, v in hist.items()},
                    pixel_size_nm=float(liquid_pairs(seed, 0, n_frames=1, size=32)["meta"]["pixel_size"]))
     if real:
@@ -452,7 +453,7 @@ def plot_denoise(result:dict,                  # `denoise_benchmark` output
 
 # %% ../nbs/29c_denoise.ipynb #f22854f6
 BENCH_KEYS = ("n_train", "n_val", "n_test", "n_frames", "size", "steps", "batch", "crop", "base", "levels", "radius",
-              "real_limit", "real_steps", "sup_steps", "sup_base", "sup_levels")
+              "real_limit", "real_steps", "sup_steps", "sup_base", "sup_levels", "sup_fresh", "sup_residual", "ensemble")
 
 def benchmark_kwargs(cfg:dict,          # a profile section (`core.get_profile`)
                      prefix:str="",     # key prefix, e.g. "den_" in a chapter's section
@@ -470,7 +471,7 @@ def denoise_files(images:list[str],   # image files
                   method:str="bm3d",  # bm3d | gaussian | n2v | supervised
                   sigma:float=1.5,    # Gaussian σ [px]
                   steps:int=200,      # Noise2Void training steps
-                  model:str|None=None, # supervised: a .pt file from `train_supervised` + `models.save_model`
+                  model:str="liquid_denoise", # supervised: a .pt file (`models.save_model`) or a shipped model's name
                   ensemble:bool=False, # n2v, supervised: average over the 8 rotations/mirrors (8× slower)
                   seed:int=0,
                  )->int:              # exit status: the number of files skipped (0 = all written)
@@ -490,7 +491,6 @@ def denoise_files(images:list[str],   # image files
         net, _ = train_n2v(list(imgs.values()), steps=steps, crop=crop, seed=seed)
     if method == "supervised":
         from chiral_em.models import find_model, load_model
-        if model is None: raise ValueError("--method supervised needs --model FILE (no denoising U-Net is shipped yet)")
         net, meta = load_model(Path(model) if str(model).endswith(".pt") else find_model(model))
         print(f"model {model}: trained on {meta.get('input_kind', '?')} frames at {meta.get('pixel_size_nm', '?')} nm/px")
     fns = dict(bm3d=lambda x: bm3d_denoise(x, float(estimate_sigma(x))), gaussian=lambda x: gaussian(x, sigma),
