@@ -210,8 +210,10 @@ def train_n2v(frames,                 # iterable of noisy (H, W) frames (normali
 
 def _pair_stack(k, x, c):
     "One (noisy, clean) pair as a (2, H, W) stack, both standardised by the noisy frame's mean and std."
-    x, c = check_image(x, f"noisy {k}").astype(np.float32), check_image(c, f"clean {k}").astype(np.float32)
+    x = check_image(x, f"noisy {k}").astype(np.float32)
+    c = np.squeeze(np.asarray(c, np.float32))   # a uniform clean frame (no particle in the field) is a valid target
     if x.shape != c.shape: raise ValueError(f"pair {k}: noisy {x.shape} and clean {c.shape} differ")
+    if not np.isfinite(c).all(): raise ValueError(f"pair {k}: the clean frame has NaN/Inf pixels")
     m, s = x.mean(), x.std() + 1e-6
     return np.stack([(x - m) / s, (c - m) / s])
 
