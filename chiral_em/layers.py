@@ -14,7 +14,7 @@ from scipy import ndimage as ndi
 from .core import standardize, check_image, threads
 from .sim.liquid_cell import simulate_movie
 from .nets import UNet, train_segmenter
-from .track import predict_frames, split_instances
+from .segment import predict_frames, split_instances
 
 LAYER_NAMES = ("lower", "upper")   # channel 0 = layer 0 of the engine (the first lattice), channel 1 = the offset layer
 OVERLAP_BINS = (0., 0.05, 0.25, 0.5, 0.75, 1.0001)   # overlap-fraction bin edges; fixed before any result was seen
@@ -160,6 +160,8 @@ def load_layer_net(name:str="liquid_layers_unet"):  # a shipped model name or a 
     from pathlib import Path
     from chiral_em.models import find_model, load_model
     net, meta = load_model(Path(name) if str(name).endswith(".pt") else find_model(name))
+    if list(meta.get("channels", [])) != list(LAYER_NAMES):
+        raise ValueError(f"{name}: not a two-layer network (channels {meta.get('channels')}, need {list(LAYER_NAMES)})")
     net.bin = int(meta.get("bin", 1))
     return net, meta
 
@@ -205,7 +207,7 @@ def channel_instances(prob:np.ndarray,    # (2, H, W) per-layer probabilities
                       core_px:float=5.,   # seeds: mask pixels ≥ core_px from its outline (`track.core_target`'s 5 px)
                       min_area:int=20,    # smallest instance kept [px]
                      )->np.ndarray:       # int32 (2, H, W) instance labels per channel
-    "Instances of each channel: `chiral_em.track.split_instances` seeded by the eroded mask (no core channel here)."
+    "Instances of each channel: `chiral_em.segment.split_instances` seeded by the eroded mask (no core channel here)."
     import warnings
     out = np.zeros(prob.shape, np.int32)
     for c in range(prob.shape[0]):

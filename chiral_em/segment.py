@@ -5,7 +5,8 @@
 # %% auto #0
 __all__ = ['MAX_RESAMPLE', 'MAX_PIXELS', 'ZONE_AXIS', 'find_data_bar', 'polarity_dark', 'remove_small', 'watershed_split',
            'segment_baseline', 'typical_radius', 'segment_default', 'to_sampling', 'network_map', 'find_columns',
-           'segment_particles', 'segment_columns', 'default_model_name', 'sampling_for', 'segment_files', 'main']
+           'segment_particles', 'segment_columns', 'predict_frames', 'split_cores', 'split_instances',
+           'default_model_name', 'sampling_for', 'segment_files', 'main']
 
 # %% ../nbs/20_segment.ipynb #c82235442
 import math
@@ -239,6 +240,58 @@ def segment_columns(image:np.ndarray, model, meta:dict,
     xy = find_columns(cmap, s, min_sep, threshold)
     xy_px = (xy + 0.5) * s / px - 0.5     # back to input pixels
     return dict(cmap=cmap, xy_px=xy_px, xy_A=(xy_px + 0.5) * px, sampling=s)
+
+# %% ../nbs/20_segment.ipynb #9b5ca423
+def predict_frames(net, frames:np.ndarray)->np.ndarray:  # (T, H, W) → (T, C, H, W) sigmoid probabilities
+    "Run a segmentation network on a stack of frames (each standardised), padded to its size multiple."
+    import torch
+    frames = np.asarray(frames, np.float32)
+    if frames.ndim != 3: raise ValueError(f"frames must be (T, H, W), got {frames.shape}")
+    T, H, W = frames.shape
+    m = getattr(net, "size_multiple", 1)
+    x = np.stack([standardize(f) for f in frames])
+    x = np.pad(x, ((0, 0), (0, -H % m), (0, -W % m)), mode="reflect")
+    net.eval()
+    with torch.no_grad(): out = torch.sigmoid(net(torch.from_numpy(np.ascontiguousarray(x))[:, None]))
+    return out[:, :, :H, :W].numpy()
+
+def split_cores(cores:np.ndarray,    # int labels of connected cores
+                factor:float=1.6,     # re-split cores larger than factor × the median core area
+               )->np.ndarray:         # int labels, merged cores split
+    "Split cores that merged across a contact at the peaks of their distance transform (≥ ½ median core side apart)."
+    from skimage.feature import peak_local_max
+    from skimage.segmentation import watershed
+    if cores.max() < 2 or not factor: return cores
+    areas = np.bincount(cores.ravel())[1:]
+    med = np.median(areas[areas > 0])
+    out, nxt, md = cores.copy(), cores.max() + 1, max(int(0.5 * np.sqrt(med)), 2)
+    for b in np.flatnonzero(areas > factor * med) + 1:
+        m = cores == b
+        dt = ndi.distance_transform_edt(m)
+        pk = peak_local_max(dt, min_distance=md, labels=m.astype(int), exclude_border=False)
+        if len(pk) < 2: continue
+        mk = np.zeros(m.shape, int)
+        mk[tuple(pk.T)] = np.arange(1, len(pk) + 1)
+        sub = watershed(-dt, mk, mask=m)
+        for k in range(2, len(pk) + 1):
+            out[sub == k] = nxt
+            nxt += 1
+    return out
+
+def split_instances(p_mask:np.ndarray,   # mask probability (H, W)
+                    p_core:np.ndarray,   # core probability (H, W)
+                    threshold:float=0.5, min_core:int=4,  # smallest core kept [px]
+                    min_area:int=20,     # smallest particle kept [px]
+                    split_large:float=1.6, # `split_cores` factor (0 = off)
+                   )->np.ndarray:        # int32 instance labels
+    "Watershed of the mask probability seeded by the connected cores (splits touching particles)."
+    from skimage.segmentation import watershed
+    from skimage.morphology import remove_small_objects
+    cores, _ = ndi.label(p_core > threshold)
+    if cores.max(): cores = split_cores(remove_small_objects(cores, max_size=min_core - 1), split_large)
+    lab = watershed(-p_mask, cores, mask=p_mask > threshold).astype(np.int32)
+    if lab.max(): lab = remove_small_objects(lab, max_size=min_area - 1)
+    return lab
 
 # %% ../nbs/20_segment.ipynb #c62099675
 from fastcore.script import Param
