@@ -241,7 +241,7 @@ def segment_columns(image:np.ndarray, model, meta:dict,
     xy_px = (xy + 0.5) * s / px - 0.5     # back to input pixels
     return dict(cmap=cmap, xy_px=xy_px, xy_A=(xy_px + 0.5) * px, sampling=s)
 
-# %% ../nbs/20_segment.ipynb #9b5ca423
+# %% ../nbs/20_segment.ipynb #6ae3e84d
 def predict_frames(net, frames:np.ndarray)->np.ndarray:  # (T, H, W) → (T, C, H, W) sigmoid probabilities
     "Run a segmentation network on a stack of frames (each standardised), padded to its size multiple."
     import torch
