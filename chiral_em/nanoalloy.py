@@ -152,12 +152,11 @@ def prepare_image(image:np.ndarray,     # 2-D HRTEM image
 
 # %% ../nbs/29e_nanoalloy.ipynb #c59c569c
 def denoise_window(net, window:np.ndarray,  # raw (not standardised) window at the training sampling
-                   device="cpu")->np.ndarray:
-    "The denoising U-Net applied to `window - mean`, mean added back."
-    w = check_image(window, "window").astype(np.float32)
-    m = float(w.mean())
-    with torch.no_grad(): out = net.eval()(torch.from_numpy((w - m)[None, None]).to(device))[0, 0].cpu().numpy()
-    return out + m
+                   ensemble:bool=True)->np.ndarray:  # average over the 8 rotations/mirrors (`denoise.net_denoise`)
+    "The denoising U-Net (chapter 06: a residual U-Net on per-image standardised input) applied to a window."
+    from chiral_em.denoise import net_denoise
+    return net_denoise(net, check_image(window, "window").astype(np.float32), ensemble)
+
 
 # %% ../nbs/29e_nanoalloy.ipynb #8dec584b
 from fastcore.script import Param
