@@ -1,12 +1,12 @@
-"""`chiral-em track --layers` end to end on two-layer engine movies: the shipped `liquid_unet` (trained on single layers)
-segments the projection, the shipped float16 `liquid_layers_unet` votes per detection, and a track's layer is the sign
-of its mean vote. Test movies `simulate_movie(0, i, n_layers=2, coverage2=c)`, c ~ U(0.15, 0.75) as in chapter 05c §6
+"""`chiral-em track --layers` end to end on two-layer engine movies: the shipped float16 `liquid_layers_unet` detects
+both layers (`layers.predicted_layers`: channel instances on the overlap graph), all detections are linked together,
+and a track's layer is the majority layer of its detections. Test movies `simulate_movie(0, i, n_layers=2, coverage2=c)`, c ~ U(0.15, 0.75) as in chapter 05c §6
 (the same crystals as its layer test), 10 frames of 256² px per flux. Each ground-truth particle is matched to the
 nearest detection in every frame (exposure-averaged position, Hungarian, within 0.3 × the lattice spacing); scores
 per particle-frame: the fraction matched (detection), the fraction of matched ones whose *track* has the right layer
 (assignment), both together (end to end), per layer, and the number of tracks per true particle (fragmentation), with
-a 95 % bootstrap interval over movies. Baseline: every track "lower" (the
-majority layer). Nothing here was tuned: the command's defaults throughout.
+a 95 % bootstrap interval over movies. Baseline: every particle called "lower" (the majority
+layer; `baseline_all_lower`). Nothing here was tuned: the command's defaults throughout.
 
 `python bench/eval_track_layers.py [N_MOVIES] [--out results/bench/track_layers.json]`"""
 import sys, time, tempfile, warnings

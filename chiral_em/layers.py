@@ -135,7 +135,7 @@ def assign_layers(net,                   # two-output-channel U-Net (e.g. from `
                   frames:np.ndarray,     # (T, H, W) movie
                   labels:np.ndarray,     # int instance labels (T, H, W) from any segmenter
                  )->pd.DataFrame:        # frame, label, p_lower, p_upper, layer
-    "Per-instance layer (0 lower, 1 upper) for a movie: fills the `layer` column of the trajectories CSV."
+    "Per-instance layer (0 lower, 1 upper) for a movie, on the instance labels of any segmenter."
     frames, labels = np.asarray(frames, np.float32), np.asarray(labels)
     if frames.ndim == 2: frames, labels = frames[None], labels[None]
     if frames.shape != labels.shape: raise ValueError(f"frames {frames.shape} and labels {labels.shape} differ")

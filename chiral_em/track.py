@@ -99,7 +99,7 @@ def _chunk_layers(layer_net, frames, f0, symmetry):
         for c in (0, 1):   # each channel's instances, measured on that channel, with the layer the graph gave them
             df = measure_particles(inst[c], p[c], symmetry)
             df.insert(0, "frame", f0 + j)
-            df["layer"] = np.asarray(lay[c], int)[df.label.to_numpy()] if len(df) else np.zeros(0, int)
+            df["layer"] = np.asarray(lay[c], int)[df.label.to_numpy()]
             out.append(df[df.layer >= 0])
     return out
 
