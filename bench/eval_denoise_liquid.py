@@ -44,7 +44,7 @@ def main(n:int=24, out:str=None):
               f"SSIM {r['ssim_minus_bm3d']:+.3f} [{r['ssim_minus_bm3d_ci'][0]:+.3f}, {r['ssim_minus_bm3d_ci'][1]:+.3f}]",
               flush=True)
     out = Path(out) if out else project_root() / "results" / "bench" / "denoise_liquid.json"
-    write_json(out, dict(model="liquid_denoise", model_meta={k: v for k, v in meta.items() if k != "state"},
+    write_json(out, dict(model="liquid_denoise", model_meta=meta,
                          n_movies=n, n_frames=N_FRAMES, size=SIZE, test_series=40_000 + SEED, per_flux=res,
                          wall_s=round(time.time() - t0, 1), versions=versions()))
     print("wrote", out)

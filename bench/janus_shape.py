@@ -14,10 +14,6 @@ from chiral_em.sim import md
 
 DURATIONS = dict(cpu=(1., 2., 1.), paper=(5., 20., 5.))   # (t_hot, t_quench, t_therm) [ps], as profiles.toml 06_agco
 
-def elongation(p:np.ndarray)->float:  # (n, 3) positions [Å] → √(λmax/λmin) of the gyration tensor
-    ev = np.linalg.eigvalsh(np.cov((p - p.mean(0)).T))
-    return float(np.sqrt(ev[-1] / ev[0]))
-
 def main(n:int=12, out:str=None):
     rng = np.random.default_rng(123)
     rows = []
@@ -28,7 +24,7 @@ def main(n:int=12, out:str=None):
         for name, (th, tq, tt) in DURATIONS.items():
             t0 = time.process_time()
             c = md.simulate_cluster(dict(s, t_hot=th, t_quench=tq, t_therm=tt))
-            row[name] = dict(elongation=elongation(c["positions"]), order_S=float(c["order_S"]),
+            row[name] = dict(elongation=md.elongation(c["positions"]), order_S=float(c["order_S"]),
                              label=md.CLASSES[int(c["label"])] if int(c["label"]) in (0, 1) else "unclassified",
                              cpu_s=time.process_time() - t0)
         rows.append(row)

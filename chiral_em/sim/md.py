@@ -7,8 +7,8 @@ __all__ = ['ELEMENTS', 'MASS', 'TBSMA', 'CUTOFF', 'EAM_GRID', 'PROTOCOL_RANGES',
            'UNCLASSIFIED', 'pair_params', 'tail_coeffs', 'smooth_exp', 'repulsion', 'hopping', 'check_cluster',
            'tbsma_energy_forces', 'write_eamfs', 'eam_file', 'load_lammps', 'new_lammps', 'lammps_state',
            'lammps_energy_forces', 'random_cluster', 'verify_table', 'nve_drift', 'draw_cluster_spec', 'initial_gas',
-           'fcc_droplet', 'initial_droplets', 'run_protocol', 'largest_fragment', 'analyse', 'simulate_cluster',
-           'cluster_specs', 'generate_clusters', 'load_clusters']
+           'fcc_droplet', 'initial_droplets', 'run_protocol', 'largest_fragment', 'elongation', 'analyse',
+           'simulate_cluster', 'cluster_specs', 'generate_clusters', 'load_clusters']
 
 # %% ../../nbs/15_md.ipynb #7c7b0465
 import ctypes, hashlib, json, os, sys, time
@@ -379,6 +379,12 @@ def largest_fragment(positions, bond:float=ANALYSIS["bond"])->tuple:  # (mask of
     pr = cKDTree(positions).query_pairs(bond, output_type="ndarray")
     k, lab = connected_components(coo_matrix((np.ones(len(pr)), (pr[:, 0], pr[:, 1])), shape=(n, n)), directed=False)
     return lab == np.bincount(lab).argmax(), int(k)
+
+def elongation(positions:np.ndarray)->float:  # (n, 3) [Å] → 1 for a sphere, ≈ 2 for two touching equal spheres
+    "Square root of the largest over the smallest eigenvalue of the gyration tensor."
+    p = np.asarray(positions, float)
+    ev = np.linalg.eigvalsh(np.cov((p - p.mean(0)).T))
+    return float(np.sqrt(ev[-1] / ev[0]))
 
 def analyse(positions, types, a:dict=ANALYSIS)->dict:
     "Measurements of one cluster (largest fragment): composition, radial profile, surface Ag, Janus order parameter, label."
