@@ -11,8 +11,9 @@ import torch.nn.functional as F
 from .core import standardize, check_image
 
 # %% auto #0
-__all__ = ['CLASSES', 'TRAIN_SAMPLING', 'MAX_FACTOR', 'AgCoNet', 'agco_loss', 'augment_d4', 'train_agconet', 'predict_agconet',
-           'particle_window', 'prepare_image', 'denoise_window', 'analyse', 'nanoalloy_files', 'main']
+__all__ = ['CLASSES', 'TRAIN_SAMPLING', 'MAX_FACTOR', 'NEEDS_DENOISER', 'AgCoNet', 'agco_loss', 'augment_d4', 'train_agconet',
+           'predict_agconet', 'AgCoEnsemble', 'particle_window', 'prepare_image', 'denoise_window', 'analyse',
+           'nanoalloy_files', 'main']
 
 # %% ../nbs/29e_nanoalloy.ipynb #29a72776
 CLASSES = ("core-shell", "Janus")
@@ -108,6 +109,30 @@ def predict_agconet(net, images:np.ndarray,  # (N, P, P) standardised images
     o = torch.cat(outs)
     return (torch.softmax(o[:, :2], 1)[:, 1].numpy(), o[:, 2].numpy() * sd[0] + mu[0], o[:, 3].numpy() * sd[1] + mu[1])
 
+# %% ../nbs/29e_nanoalloy.ipynb #bff9750a
+class AgCoEnsemble(nn.Module):
+    "Several `AgCoNet`s of the same width: mean class probability, mean size and composition."
+    def __init__(self, width:int=16,  # channels of each member's stem
+                 n:int=3):            # number of members
+        super().__init__()
+        if n < 1: raise ValueError(f"an ensemble needs at least one member, got n={n}")
+        self.init_kwargs = dict(width=width, n=n)
+        self.members = nn.ModuleList(AgCoNet(width) for _ in range(n))
+
+    @classmethod
+    def from_nets(cls, nets:list):  # trained `AgCoNet`s of one width
+        "An ensemble holding copies of the weights of `nets`."
+        widths = {n.init_kwargs["width"] for n in nets}
+        if len(widths) != 1: raise ValueError(f"members must share one width, got {sorted(widths)}")
+        e = cls(widths.pop(), len(nets))
+        for m, n in zip(e.members, nets): m.load_state_dict(n.state_dict())
+        return e.eval()
+
+    def forward(self, x):
+        o = torch.stack([m(x) for m in self.members])           # (members, B, 4)
+        p = torch.softmax(o[..., :2], -1).mean(0)
+        return torch.cat([torch.log(p.clamp_min(1e-12)), o[..., 2:].mean(0)], -1)
+
 # %% ../nbs/29e_nanoalloy.ipynb #6b180741
 TRAIN_SAMPLING = 0.435   # [Å/px] the engine's image sampling (15a_agco_image; paper 004: ≈ 23 px/nm)
 MAX_FACTOR = 2.0         # largest resampling factor either way before the image is refused
@@ -161,11 +186,16 @@ def denoise_window(net, window:np.ndarray,  # raw (not standardised) window at t
 # %% ../nbs/29e_nanoalloy.ipynb #8dec584b
 from fastcore.script import Param
 
+NEEDS_DENOISER = "the classifier was trained on denoised images and needs the denoiser (drop --denoiser none)"
+
 def analyse(image:np.ndarray, sampling:float,  # 2-D image and its pixel size [Å/px]
-            net, meta:dict,                    # the classifier and its `save_model` metadata (mu, sd)
-            denoiser=None)->dict:              # optional denoising U-Net
+            net, meta:dict,                    # the classifier and its `save_model` metadata (mu, sd, input)
+            denoiser=None)->dict:              # denoising U-Net; required when meta["input"] is "denoised"
     "Class, p(Janus), size [atoms], composition and the (denoised) window for one image."
     std, raw, centre = prepare_image(image, sampling, int(meta.get("out_px", 128)), float(meta["sampling"]))
+    if meta.get("input") == "denoised":   # a classifier trained on the denoiser's output sees it here too
+        if denoiser is None: raise ValueError(NEEDS_DENOISER)
+        std = standardize(denoise_window(denoiser, raw, bool(meta.get("denoise_ensemble", False))))
     p, s, c = predict_agconet(net, std[None], meta["mu"], meta["sd"])
     r = dict(p_janus=float(p[0]), cls=CLASSES[int(p[0] > 0.5)], size_atoms=float(s[0]), x_ag=float(c[0]),
              centre_px=centre, window=raw)
@@ -188,6 +218,7 @@ def nanoalloy_files(images:Param("HRTEM images (.tif, .dm3/.dm4, .png…) of sin
     try:
         net, meta = load_model(model or find_model("agco_net"))
         den = None if denoiser == "none" else load_model(denoiser or find_model("agco_denoise"))[0]
+        if den is None and meta.get("input") == "denoised": raise ValueError(NEEDS_DENOISER)
     except (FileNotFoundError, OSError, ValueError) as e:
         print(f"chiral-em nanoalloy: error: {e}", file=sys.stderr)
         return 2
