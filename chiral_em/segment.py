@@ -300,7 +300,7 @@ def default_model_name(kind:str, mode:str="hrtem")->str:
     "Name of the shipped network for `kind` (particles|columns) and `mode` (hrtem|stem, columns only)."
     if kind not in ("particles", "columns") or mode not in ("hrtem", "stem"):
         raise ValueError(f"kind must be particles|columns and mode hrtem|stem, got {kind!r}, {mode!r}")
-    return "particles_msd" if kind == "particles" else ("columns_stem_msd" if mode == "stem" else "columns_msd")
+    return "particles_msd" if kind == "particles" else ("columns_stem_msd" if mode == "stem" else "columns_hrtem")
 
 # %% ../nbs/20_segment.ipynb #samp0001
 def sampling_for(img:np.ndarray,              # the micrograph (h, w)

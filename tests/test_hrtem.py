@@ -75,7 +75,7 @@ def test_windowed_benchmark_in_a_fresh_process(sim_files, tmp_path):
     assert np.load(tmp_path / "img_prob.npy").shape == (96, 96)
 
 
-@pytest.mark.parametrize("name, kind, nout", [("particles_msd", "hrtem", 1), ("columns_msd", "hrtem", 1),
+@pytest.mark.parametrize("name, kind, nout", [("particles_msd", "hrtem", 1), ("columns_hrtem", "hrtem", 1),
                                               ("columns_stem_msd", "stem", 2)])
 def test_shipped_networks(name, kind, nout):
     "Chapter 05's cpu profile ships the three networks of `chiral-em segment` with their sampling."
