@@ -30,8 +30,7 @@ __all__ = ['ARCHS', 'NOVELTY_FILE', 'ee_interval', 'rogan_gladen', 'corrected_ee
            'symmetrize', 'Detections', 'Detector', 'meta_path', 'write_meta', 'read_meta', 'detect_array', 'box_iou',
            'match_boxes', 'score_image', 'summarize', 'HandNet', 'hand_crops', 'train_hand_net', 'hand_prob', 'rehand',
            'detect_image', 'export_onnx', 'yolo_txt', 'draw_detections', 'load_second_stage', 'crop_embeddings',
-           'novelty_scores', 'OENet', 'oe_scores', 'detection_novelty', 'load_novelty', 'detect_files', 'detect_cmd',
-           'main']
+           'novelty_scores', 'detection_novelty', 'load_novelty', 'detect_files', 'detect_cmd', 'main']
 
 # %% ../nbs/28_detect.ipynb #cb90b330
 def rogan_gladen(p_obs:float,   # observed fraction of right-handed calls
@@ -569,6 +568,7 @@ def draw_detections(img:np.ndarray, d:Detections, names:list, pixel_size:float|N
 
 # %% ../nbs/28_detect.ipynb #0fa0a686
 from fastcore.script import Param
+from .embed import OENet, oe_scores, load_reference, file_sha256 as _sha256
 
 def load_second_stage(det:Detector)->tuple|None:
     "The crop classifier named in the detector's metadata (`second_stage`), as (net, meta); None if it names none."
@@ -595,32 +595,6 @@ def novelty_scores(E:np.ndarray,   # (n, emb) crop embeddings
     "Novelty of each detection: Euclidean distance of its crop embedding to the known particles' centroid."
     return np.linalg.norm(np.asarray(E, np.float32) - np.asarray(ref["centroid"], np.float32), axis=1)
 
-class OENet(nn.Module):
-    "Small CNN with two logits (none, bowtie) trained with Outlier Exposure (chapter 03)."
-    def __init__(self, width:int=16):   # channels of the first block (doubled per block)
-        super().__init__()
-        self.init_kwargs = dict(width=width)
-        def blk(i, o):
-            return nn.Sequential(*[m for a, b in ((i, o), (o, o)) for m in (
-                nn.Conv2d(a, b, 3, padding=1, bias=False), nn.BatchNorm2d(b), nn.ReLU())], nn.MaxPool2d(2))
-        w = width
-        self.body = nn.Sequential(blk(1, w), blk(w, 2*w), blk(2*w, 4*w), blk(4*w, 8*w), nn.AdaptiveAvgPool2d(1),
-                                  nn.Flatten())
-        self.fc = nn.Linear(8*w, 2)
-    def forward(self, x): return self.fc(self.body(x))
-
-@torch.no_grad()
-def oe_scores(net:nn.Module,        # an `OENet` (or any network with class logits)
-              images:np.ndarray,    # (n, H, W) images, any grey scale (each is standardised)
-              batch:int=256,
-             )->dict:               # {"msp": (n,), "energy": (n,)} float32, high = unknown
-    "Novelty scores of an Outlier-Exposure network: −max softmax probability and the free energy −log Σ exp."
-    from chiral_em.embed import to_input
-    if not len(images): return dict(msp=np.zeros(0, np.float32), energy=np.zeros(0, np.float32))
-    net.eval()
-    o = torch.cat([net(to_input(images[i:i + batch])) for i in range(0, len(images), batch)])
-    return dict(msp=(-torch.softmax(o, 1).max(1).values).numpy(), energy=(-torch.logsumexp(o, 1)).numpy())
-
 def detection_novelty(nov:tuple,          # (network, reference dict) from `load_novelty`
                       img:np.ndarray,     # 2-D grey micrograph, any dtype
                       boxes:np.ndarray,   # (n, 4) [x0, y0, x1, y1] [px]
@@ -633,24 +607,10 @@ def detection_novelty(nov:tuple,          # (network, reference dict) from `load
         return oe_scores(net, c*255)[r.get("score", "msp")].astype(np.float32)
     return novelty_scores(crop_embeddings(net, img, boxes, size, margin), r)
 
-def _sha256(p):
-    import hashlib
-    return hashlib.sha256(Path(p).read_bytes()).hexdigest()
-
 def load_novelty(ref:bool|str|Path=True,   # True: the packaged/`$CHIRAL_EM_MODELS` reference; a path; False: off
                 )->tuple:                  # ((network, reference dict) or None, why it is off or "")
     "The per-detection novelty model: the reference JSON and the network it names (Siamese or OE), hash-checked."
-    from chiral_em.models import find_model, load_model
-    if ref is False or ref is None: return None, "switched off"
-    try: p = find_model(NOVELTY_FILE, ".json") if ref is True else Path(ref)
-    except FileNotFoundError: return None, f"no {NOVELTY_FILE}.json reference found"
-    r = json.loads(Path(p).read_text())
-    key = "oe" if r.get("scorer", "centroid") == "oe" else "embed"
-    try: mp = find_model(r[f"{key}_model"])
-    except FileNotFoundError as e: return None, f"{p} names a model that is missing: {e}"
-    if r.get(f"{key}_sha256") and _sha256(mp) != r[f"{key}_sha256"]:
-        return None, f"{p} was fitted with another {r[f'{key}_model']} than {mp}; rerun chapter 03 to refit it"
-    return (load_model(mp)[0], dict(r, path=str(p))), ""
+    return load_reference(ref, NOVELTY_FILE)
 
 def _mark_unknown(rgb:np.ndarray, boxes:np.ndarray)->np.ndarray:
     "Overlay: grey boxes labelled 'unknown' over detections that the novelty score rejected."

@@ -39,9 +39,10 @@ def split_triplets(t:np.ndarray, val_frac:float=1776/11888, rng=None)->tuple:
     return t[idx[k:]], t[idx[:k]]
 
 # %% auto #0
-__all__ = ['make_triplets', 'split_triplets', 'SiameseNet', 'to_input', 'augment', 'load_init_weights', 'train_siamese', 'embed',
-           'evaluate_triplets', 'triplet_saliency', 'prepare', 'classify', 'unknown_threshold', 'intensity_stats',
-           'embed_files', 'embed_cmd', 'main']
+__all__ = ['IMAGE_NOVELTY_FILE', 'make_triplets', 'split_triplets', 'SiameseNet', 'to_input', 'augment', 'load_init_weights',
+           'train_siamese', 'embed', 'evaluate_triplets', 'triplet_saliency', 'prepare', 'classify',
+           'unknown_threshold', 'intensity_stats', 'OENet', 'oe_scores', 'file_sha256', 'load_reference', 'embed_files',
+           'embed_cmd', 'main']
 
 # %% ../nbs/27_embed.ipynb #c04966528
 import torch, torch.nn as nn, torch.nn.functional as F
@@ -238,8 +239,60 @@ def intensity_stats(images:np.ndarray,  # (N, H, W) images
     if X.ndim != 2 or X.shape[1] == 0: raise ValueError(f"expected images (N, H, W), got shape {np.shape(images)}")
     return np.c_[X.mean(1), X.std(1), np.percentile(X, [5, 50, 95], axis=1).T]
 
+# %% ../nbs/27_embed.ipynb #5b5afff4
+IMAGE_NOVELTY_FILE = "bowtie_image_novelty"   # `find_model(IMAGE_NOVELTY_FILE, ".json")`: whole-image novelty (chapter 03)
+
+class OENet(nn.Module):
+    "Small CNN with two logits (none, bowtie) trained with Outlier Exposure (chapter 03)."
+    def __init__(self, width:int=16):   # channels of the first block (doubled per block)
+        super().__init__()
+        self.init_kwargs = dict(width=width)
+        def blk(i, o):
+            return nn.Sequential(*[m for a, b in ((i, o), (o, o)) for m in (
+                nn.Conv2d(a, b, 3, padding=1, bias=False), nn.BatchNorm2d(b), nn.ReLU())], nn.MaxPool2d(2))
+        w = width
+        self.body = nn.Sequential(blk(1, w), blk(w, 2*w), blk(2*w, 4*w), blk(4*w, 8*w), nn.AdaptiveAvgPool2d(1),
+                                  nn.Flatten())
+        self.fc = nn.Linear(8*w, 2)
+    def forward(self, x): return self.fc(self.body(x))
+
+@torch.no_grad()
+def oe_scores(net:nn.Module,        # an `OENet` (or any network with class logits)
+              images:np.ndarray,    # (n, H, W) images, any grey scale (each is standardised)
+              batch:int=256,
+             )->dict:               # {"msp": (n,), "energy": (n,)} float32, high = unknown
+    "Novelty scores of an Outlier-Exposure network: −max softmax probability and the free energy −log Σ exp."
+    if not len(images): return dict(msp=np.zeros(0, np.float32), energy=np.zeros(0, np.float32))
+    net.eval()
+    o = torch.cat([net(to_input(images[i:i + batch])) for i in range(0, len(images), batch)])
+    return dict(msp=(-torch.softmax(o, 1).max(1).values).numpy(), energy=(-torch.logsumexp(o, 1)).numpy())
+
+def file_sha256(p)->str:   # hex digest
+    "SHA-256 of a file's bytes: how a novelty reference names the exact network it was fitted with."
+    import hashlib
+    return hashlib.sha256(Path(p).read_bytes()).hexdigest()
+
+def load_reference(ref:bool|str|Path,   # True: `find_model(name, ".json")`; a path; False/None: off
+                   name:str,            # the reference's model name when `ref` is True
+                  )->tuple:             # ((network, reference dict + "path") or None, why it is off or "")
+    "A novelty reference and the network it names (`oe_model` for scorer 'oe', else `embed_model`), hash-checked."
+    import json
+    from chiral_em.models import find_model, load_model
+    if ref is False or ref is None: return None, "switched off"
+    try: p = find_model(name, ".json") if ref is True else Path(ref)
+    except FileNotFoundError: return None, f"no {name}.json reference found"
+    try: r = json.loads(Path(p).read_text())
+    except (OSError, ValueError) as e: return None, f"{p}: not a readable novelty reference ({e})"
+    key = "oe" if r.get("scorer", "centroid") == "oe" else "embed"
+    try: mp = find_model(r[f"{key}_model"])
+    except (FileNotFoundError, KeyError) as e: return None, f"{p} names a model that is missing: {e}"
+    if r.get(f"{key}_sha256") and file_sha256(mp) != r[f"{key}_sha256"]:
+        return None, f"{p} was fitted with another {r[f'{key}_model']} than {mp}; rerun chapter 03 to refit it"
+    return (load_model(mp)[0], dict(r, path=str(p))), ""
+
+
 # %% ../nbs/27_embed.ipynb #c00370864
-def embed_files(paths, model_path, out_dir, batch:int=32, recursive:bool=False)->dict:
+def embed_files(paths, model_path, out_dir, batch:int=32, recursive:bool=False, novelty=True)->dict:
     "Embed and label image files (classes or 'unknown') with a saved model; write embeddings.npy, labels.csv."
     import csv, io
     from chiral_em.core import atomic_write
@@ -248,6 +301,11 @@ def embed_files(paths, model_path, out_dir, batch:int=32, recursive:bool=False)-
     model, meta = load_model(model_path)
     size, classes = int(meta["size"]), list(meta["classes"])
     centroids = np.asarray(meta["centroids"], np.float32)
+    nov, nov_off = load_reference(novelty, IMAGE_NOVELTY_FILE)
+    if nov and nov[1].get("for_sha256") not in (None, file_sha256(model_path)):
+        nov, nov_off = None, f"{nov[1]['path']} was fitted for another model than {model_path}"
+    if nov and int(nov[1]["size"]) != size:
+        nov, nov_off = None, f"{nov[1]['path']} scores {nov[1]['size']}-px images, the model takes {size} px"
     imgs, X, names = iter_images(paths, recursive=recursive, verbose=False), [], []
     for im in imgs:
         try:
@@ -257,6 +315,9 @@ def embed_files(paths, model_path, out_dir, batch:int=32, recursive:bool=False)-
     E = embed(model, np.stack(X), batch) if X else np.zeros((0, model.init_kwargs["emb"]), np.float32)
     thr = meta.get("unknown_threshold")
     labels, d = classify(E, centroids, classes, thr) if X else ([], np.zeros((0, len(classes))))
+    s = (oe_scores(nov[0], np.stack(X))[nov[1].get("score", "msp")] if nov and X
+         else np.full(len(names), np.nan, np.float32))
+    if nov: labels = ["unknown" if v > nov[1]["threshold"] else l for l, v in zip(labels, s)]
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     buf = io.BytesIO()
@@ -264,9 +325,13 @@ def embed_files(paths, model_path, out_dir, batch:int=32, recursive:bool=False)-
     with atomic_write(out/"embeddings.npy") as f: f.write(buf.getvalue())
     with atomic_write(out/"labels.csv", "w") as f:
         w = csv.writer(f)
-        w.writerow(["path", "label", *[f"dist_{c}" for c in classes]])
-        for n_, l_, row in zip(names, labels, d): w.writerow([n_, l_, *[f"{v:.4f}" for v in row]])
-    return dict(n=len(names), labels=labels, skipped=imgs.skipped, out=out, unknown_threshold=thr)
+        w.writerow(["path", "label", *[f"dist_{c}" for c in classes], "novelty"])
+        for n_, l_, row, v in zip(names, labels, d, s):
+            w.writerow([n_, l_, *[f"{x:.4f}" for x in row], "" if np.isnan(v) else f"{v:.4f}"])
+    return dict(n=len(names), labels=labels, skipped=imgs.skipped, out=out, unknown_threshold=thr,
+                novelty=None if not nov else dict(reference=nov[1]["path"], threshold=nov[1]["threshold"]),
+                novelty_off=nov_off or None)
+
 
 # %% ../nbs/27_embed.ipynb #c05183902
 from fastcore.script import Param
@@ -276,6 +341,8 @@ def embed_cmd(images:Param("image files or folders (.tif .png .jpg .dm3 .dm4 .mr
               model:Param("model file (models.save_model); default: the shipped bowtie_siamese", str)=None,
               batch:Param("images per forward pass", int)=32,
               recursive:Param("descend into sub-folders", bool)=False,
+              no_novelty:Param("no Outlier-Exposure novelty check (chapter 03's reference): centroid distance only",
+                               bool)=False,
              )->int:
     "Embed SEM images with a Siamese model; label each 'bowtie', 'none' (nearest centroid) or 'unknown' (far)."
     import sys
@@ -287,7 +354,7 @@ def embed_cmd(images:Param("image files or folders (.tif .png .jpg .dm3 .dm4 .mr
     if not path.is_file():
         print(f"chiral-em embed: error: model file {path} not found", file=sys.stderr)
         return 1
-    try: res = embed_files(images, path, out, batch, recursive)
+    try: res = embed_files(images, path, out, batch, recursive, not no_novelty)
     except (RuntimeError, KeyError, ValueError) as e:
         print(f"chiral-em embed: error: cannot use model {path}: {e}", file=sys.stderr)
         return 1
@@ -296,6 +363,8 @@ def embed_cmd(images:Param("image files or folders (.tif .png .jpg .dm3 .dm4 .mr
                                                                                                *res["labels"]]))
     thr = res["unknown_threshold"]
     why = f"; 'unknown' beyond distance {thr:.3g} from both centroids" if thr is not None else ""
+    if res["novelty"]: why += f"; 'unknown' where the OE novelty exceeds {res['novelty']['threshold']:.3g}"
+    elif not no_novelty and model is None: print(f"note: no Outlier-Exposure check: {res['novelty_off']}", file=sys.stderr)
     print(f"{res['n']} images embedded ({counts}), {len(res['skipped'])} skipped{why} -> {res['out']}")
     return 0 if res["n"] or not res["skipped"] else 1
 

@@ -148,3 +148,18 @@ def test_detect_command_with_an_oe_reference(tiny_onnx, tmp_path, monkeypatch, t
     assert n > 0 and s["novelty"]["threshold"] == threshold
     assert s["n_unknown"] == (n if unknown else 0)
     assert s["n_right"] + s["n_left"] == (0 if unknown else n)
+
+
+@pytest.mark.parametrize("name", ["bowtie_novelty", "bowtie_image_novelty"])
+def test_shipped_novelty_references_load_with_their_networks(name):
+    "The references chapter 03 ships name networks that are shipped too, with matching SHA-256 (else no 'unknown')."
+    from chiral_em.embed import load_reference, file_sha256
+    from chiral_em.models import find_model
+    try: p = find_model(name, ".json")
+    except FileNotFoundError: pytest.skip(f"{name}.json is not shipped (chapter 03 ships it in the cpu profile)")
+    nov, why = load_reference(True, name)
+    assert why == "" and nov is not None, why
+    r = nov[1]
+    assert r["scorer"] == "oe" and r["test_auroc"]["value"] >= 0.8 and np.isfinite(r["threshold"])
+    if "for_sha256" in r:                            # the whole-image reference is tied to the shipped Siamese model
+        assert r["for_sha256"] == file_sha256(find_model("bowtie_siamese")), f"{p} fitted for another bowtie_siamese"
