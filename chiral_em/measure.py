@@ -4,8 +4,8 @@
 
 # %% auto #0
 __all__ = ['FEATURES', 'LENGTHS', 'AREAS', 'feret', 'particle_features', 'crop_particles', 'match_instances', 'eq_diameters',
-           'eval_instances', 'summarize_eval', 'dice', 'match_points', 'column_events', 'count_events', 'wilson',
-           'nc_scores']
+           'eval_instances', 'summarize_eval', 'dice', 'matched_pairs', 'match_points', 'column_event_list',
+           'point_event_list', 'column_events', 'count_events', 'match_events', 'wilson', 'nc_scores']
 
 # %% ../nbs/21_measure.ipynb #c40981382
 import math
@@ -250,42 +250,87 @@ def dice(pred:np.ndarray, true:np.ndarray)->float:
     s = p.sum() + t.sum()
     return 1.0 if s == 0 else float(2 * (p & t).sum() / s)
 
+def matched_pairs(pred:np.ndarray, true:np.ndarray, # (n, 2), (m, 2) positions, same units
+                  radius:float)->tuple:             # (pred indices, true indices) of the one-to-one matches
+    "Hungarian one-to-one matching of two point sets within `radius`."
+    pred, true = np.asarray(pred, float).reshape(-1, 2), np.asarray(true, float).reshape(-1, 2)
+    if not (len(pred) and len(true)): return np.zeros(0, int), np.zeros(0, int)
+    D = cdist(pred, true)
+    D2 = np.where(D <= radius, D, 1e6)
+    r, c = linear_sum_assignment(D2)
+    ok = D2[r, c] <= radius
+    return r[ok], c[ok]
+
 def match_points(pred:np.ndarray, true:np.ndarray, # (n, 2), (m, 2) positions, same units
                  radius:float)->dict:              # match distance (same units)
     "One-to-one matching within `radius` (Hungarian): tp, fp, fn, precision, recall, F1, RMS error of matches."
     pred, true = np.asarray(pred, float).reshape(-1, 2), np.asarray(true, float).reshape(-1, 2)
-    tp, err = 0, np.zeros(0)
-    if len(pred) and len(true):
-        D = cdist(pred, true)
-        D2 = np.where(D <= radius, D, 1e6)
-        r, c = linear_sum_assignment(D2)
-        ok = D2[r, c] <= radius
-        tp, err = int(ok.sum()), D[r[ok], c[ok]]
+    r, c = matched_pairs(pred, true, radius)
+    tp, err = len(r), np.linalg.norm(pred[r] - true[c], axis=1)
     fp, fn = len(pred) - tp, len(true) - tp
     P, R = tp / max(tp + fp, 1), tp / max(tp + fn, 1)
     return dict(tp=tp, fp=fp, fn=fn, precision=P, recall=R, f1=2 * P * R / max(P + R, 1e-12) if tp else 0.0,
                 rms=float(np.sqrt((err ** 2).mean())) if tp else float("nan"))
 
 # %% ../nbs/21_measure.ipynb #c98644690
+def column_event_list(maps:list,          # predicted column maps of consecutive frames [(h, w), ...]
+                      sampling:float,      # [Å/px]
+                      hi:float=0.5, lo:float=0.2,  # a column counts if its peak is ≥ hi; absent if the map stays < lo
+                      radius:float=0.5,    # search radius around a column [Å]
+                     )->np.ndarray:        # (n, 4) rows (t, kind, x, y): transition t → t+1, kind +1 appeared / −1 gone, [px]
+    "Hysteresis events with their positions: shot-noise flicker between `lo` and `hi` is not an event."
+    from scipy.ndimage import maximum_filter
+    k = 2 * max(1, int(round(radius / sampling))) + 1
+    rows = []
+    for t, (a, b) in enumerate(zip(maps[:-1], maps[1:])):
+        pa, pb = (np.round(find_columns(m, sampling, threshold=hi)).astype(int) for m in (a, b))
+        ma, mb = maximum_filter(a, k), maximum_filter(b, k)
+        rows += [(t, 1, x, y) for x, y in pb[ma[pb[:, 1], pb[:, 0]] < lo]]
+        rows += [(t, -1, x, y) for x, y in pa[mb[pa[:, 1], pa[:, 0]] < lo]]
+    return np.array(rows, float).reshape(-1, 4)
+
+def point_event_list(frames:list,  # column positions per frame [(n_t, 2), ...]
+                     radius:float, # match distance (units of the positions)
+                    )->np.ndarray: # (n, 4) rows (t, kind, x, y) as `column_event_list`
+    "Events from point sets: columns of frame t+1 unmatched in t appeared, columns of t unmatched in t+1 are gone."
+    rows = []
+    for t, (a, b) in enumerate(zip(frames[:-1], frames[1:])):
+        a, b = np.asarray(a, float).reshape(-1, 2), np.asarray(b, float).reshape(-1, 2)
+        ib, ia = matched_pairs(b, a, radius)
+        rows += [(t, 1, *p) for p in np.delete(b, ib, 0)] + [(t, -1, *p) for p in np.delete(a, ia, 0)]
+    return np.array(rows, float).reshape(-1, 4)
+
+def _event_counts(ev:np.ndarray, n_frames:int)->np.ndarray:
+    "(T−1, 2) counts (appeared, gone) per transition of an event list."
+    out = np.zeros((n_frames - 1, 2), int)
+    for t, kind, *_ in ev: out[int(t), 0 if kind > 0 else 1] += 1
+    return out
+
 def column_events(maps:list,          # predicted column maps of consecutive frames [(h, w), ...]
                   sampling:float,      # [Å/px]
                   hi:float=0.5, lo:float=0.2,  # a column counts if its peak is ≥ hi; absent if the map stays < lo
                   radius:float=0.5)->np.ndarray:  # search radius around a column [Å]; (T−1, 2): appeared, disappeared
     "Hysteresis event counting on column maps: shot-noise flicker between `lo` and `hi` is not an event."
-    from scipy.ndimage import maximum_filter
-    k = 2 * max(1, int(round(radius / sampling))) + 1
-    out = []
-    for a, b in zip(maps[:-1], maps[1:]):
-        pa, pb = (np.round(find_columns(m, sampling, threshold=hi)).astype(int) for m in (a, b))
-        ma, mb = maximum_filter(a, k), maximum_filter(b, k)
-        out.append((int((ma[pb[:, 1], pb[:, 0]] < lo).sum()), int((mb[pa[:, 1], pa[:, 0]] < lo).sum())))
-    return np.array(out, int).reshape(-1, 2)
+    return _event_counts(column_event_list(maps, sampling, hi, lo, radius), len(maps))
 
 def count_events(frames:list,   # column positions per frame [(n_t, 2), ...]
                  radius:float)->np.ndarray:  # (T−1, 2): columns appearing, disappearing between frames t and t+1
     "Diffusion-event counting: unmatched columns between consecutive frames."
-    out = [(m["fp"], m["fn"]) for m in (match_points(b, a, radius) for a, b in zip(frames[:-1], frames[1:]))]
-    return np.array(out, int).reshape(-1, 2)
+    return _event_counts(point_event_list(frames, radius), len(frames))
+
+def match_events(found:np.ndarray, true:np.ndarray, # event lists (t, kind, x, y)
+                 radius:float,                      # match distance [px]
+                )->dict:                            # tp, fp, fn, precision, recall, f1 over all events
+    "Events matched in time (same transition), kind (appeared / gone) and position (within `radius`)."
+    found, true = np.asarray(found, float).reshape(-1, 4), np.asarray(true, float).reshape(-1, 4)
+    tp = 0
+    for key in {tuple(r) for r in np.concatenate([found, true])[:, :2]}:
+        f, t = found[(found[:, :2] == key).all(1), 2:], true[(true[:, :2] == key).all(1), 2:]
+        tp += len(matched_pairs(f, t, radius)[0])
+    fp, fn = len(found) - tp, len(true) - tp
+    P, R = tp / max(tp + fp, 1), tp / max(tp + fn, 1)
+    return dict(tp=tp, fp=fp, fn=fn, precision=P, recall=R, f1=2 * P * R / max(P + R, 1e-12) if tp else 0.0)
+
 
 # %% ../nbs/21_measure.ipynb #c32655794
 def wilson(k:int, n:int, conf:float=0.95)->tuple:

@@ -6,8 +6,8 @@
 __all__ = ['LATTICE', 'ZONES', 'SHAPES', 'CARBON_DENSITY', 'STRUCTURE_RANGES', 'ABTEM_CONFIG', 'DATA_VERSION', 'make_cluster',
            'orient', 'amorphous_carbon', 'graphene_sheet', 'column_positions', 'column_map', 'particle_mask',
            'draw_spec', 'build_scene', 'abtem_deterministic', 'exit_wave', 'haadf_image', 'render',
-           'simulate_structure', 'simulate_many', 'generate_structures', 'stem_render', 'augment', 'make_batch',
-           'benchmark_reuse', 'column_sequence', 'cdist_argmin', 'large_field']
+           'interaction_constant', 'amorphous_blob', 'simulate_structure', 'simulate_many', 'generate_structures',
+           'stem_render', 'augment', 'make_batch', 'benchmark_reuse', 'column_sequence', 'cdist_argmin', 'large_field']
 
 # %% ../../nbs/14_hrtem_sim.ipynb #b38aca7c
 import numpy as np
@@ -15,7 +15,8 @@ from ase import Atoms
 from ase.cluster import Octahedron, Icosahedron, Decahedron
 import threading
 from ..core import standardize
-from .optics import wavelength, detect, ctf_image, draw_imaging
+from scipy import ndimage as ndi
+from .optics import wavelength, detect, camera_detect, ctf_image, draw_imaging
 _ASE_LOCK = threading.Lock()  # ase.cluster factories keep state on a module-level object: not thread-safe
 
 LATTICE = {"Au": 4.08, "Ag": 4.09, "Pt": 3.92}  # fcc lattice constants [Å]
@@ -234,12 +235,51 @@ def render(wave:np.ndarray,           # exit wave at sampling/2
            cond:dict,                 # imaging conditions from `draw_imaging`
            rng:np.random.Generator,   # for the counting noise
            dose:float=None,           # [e⁻/Å²]; None: cond["dose"]
+           blob:np.ndarray=None,      # transmission function multiplied into the wave (`amorphous_blob`)
           )->np.ndarray:              # float32 standardised image
-    "One noisy HRTEM image from a stored exit wave: CTF, binning to `sampling`, dose, MTF, standardisation."
+    "One noisy HRTEM image from a stored exit wave: CTF, binning to `sampling`, dose, MTF (camera), standardisation."
+    if blob is not None: wave = wave * blob
     I = ctf_image(wave, sampling / 2, energy, cond["defocus"], cond["Cs"], cond["focal_spread"], cond["astigmatism"],
                   cond["astig_angle"], cond["aperture"])
-    img = detect(I, cond["dose"] if dose is None else dose, sampling, rng, cond["mtf"])
+    img = camera_detect(I, sampling, cond.get("det_sampling"), cond["dose"] if dose is None else dose, rng, cond["mtf"])
     return standardize(img)
+
+# %% ../../nbs/14_hrtem_sim.ipynb #9da65a6b
+def interaction_constant(energy:float)->float:  # beam energy [eV] → σ [rad/(V·Å)]
+    "Relativistic interaction constant σ = 2π mλ e / h² (Kirkland), phase per projected potential."
+    m0c2 = 510998.95
+    return 2 * np.pi / (wavelength(energy) * energy) * (m0c2 + energy) / (2 * m0c2 + energy)
+
+def amorphous_blob(rng:np.random.Generator,
+                   shape:tuple,             # wave grid (H, W)
+                   wave_sampling:float,     # [Å/px] of the wave
+                   energy:float=200e3,      # [eV]
+                   avoid:np.ndarray=None,   # particle mask (any grid of the same field) the blob should not cover
+                   max_cover:float=0.2,     # largest fraction of `avoid` under the blob's inner half
+                   tries:int=10,
+                  )->np.ndarray|None:       # complex transmission function (H, W), or None if no placement fitted
+    "Transmission function of a thick amorphous object (droplet, thick carbon): phase grating with absorption."
+    H, W = shape
+    L = np.array([H, W]) * wave_sampling
+    yy, xx = np.mgrid[:H, :W] * wave_sampling
+    a = None
+    if avoid is not None and np.any(avoid):
+        a = ndi.zoom(np.asarray(avoid, float), np.array(shape) / np.array(avoid.shape), order=0) > 0.5
+    for _ in range(tries):
+        cy, cx = rng.uniform(0, L[0]), rng.uniform(0, L[1])
+        R, edge, e = rng.uniform(0.25, 0.7) * L.min(), rng.uniform(3., 15.), rng.uniform(0.7, 1.3)
+        dy, dx = (yy - cy + L[0] / 2) % L[0] - L[0] / 2, (xx - cx + L[1] / 2) % L[1] - L[1] / 2   # periodic
+        u = np.clip((R - np.hypot(dy * e, dx / e)) / edge, 0, 1)
+        prof = u * u * (3 - 2 * u)
+        if a is not None and (prof[a] > 0.5).mean() > max_cover: continue
+        t = rng.uniform(30., 300.) * prof                                    # thickness [Å]
+        k2 = np.fft.fftfreq(H)[:, None] ** 2 + np.fft.fftfreq(W)[None] ** 2
+        corr = rng.uniform(0.5, 1.5) / wave_sampling                         # correlation length [px]
+        g = np.fft.ifft2(np.fft.fft2(rng.standard_normal(shape)) * np.exp(-2 * (np.pi * corr) ** 2 * k2)).real
+        tex = g / max(g.std(), 1e-12) * rng.uniform(0.02, 0.1) * np.sqrt(t)   # phase texture [rad]
+        phase = interaction_constant(energy) * rng.uniform(10., 30.) * t + tex
+        return (np.exp(1j * phase - t / (2 * rng.uniform(300., 1500.)))).astype(np.complex64)
+    return None
 
 # %% ../../nbs/14_hrtem_sim.ipynb #5349d5cd
 def simulate_structure(spec:dict, max_cols:int=1024)->dict:
@@ -308,6 +348,7 @@ def make_batch(ds:dict, idx, rng:np.random.Generator, # structure dataset, indic
                stem_counts=STRUCTURE_RANGES["stem_counts"], # mean counts per px for STEM (log-uniform)
                aug:bool=True,        # random 90° rotations and flips
                crop:int=None,        # random square crop [px] (cheaper training)
+               amorphous:float=0.,   # fraction of hrtem images with an `amorphous_blob` (a negative) in the wave
               )->tuple:              # (x (B, 1, H, W), y (B, C, H, W)) float32
     "A training/test batch rendered on the fly from stored exit waves (potentials reused across imaging draws)."
     if mode not in ("hrtem", "stem"): raise ValueError(f"mode must be 'hrtem' or 'stem', got {mode!r}")
@@ -317,7 +358,9 @@ def make_batch(ds:dict, idx, rng:np.random.Generator, # structure dataset, indic
         if mode == "hrtem":
             E = float(ds["energy"][i])
             c = draw_imaging(rng, energy=E, **(imaging or {}))
-            x = render(ds["wave"][i], E, sampling, c, rng, dose)
+            blob = (amorphous_blob(rng, ds["wave"][i].shape, sampling / 2, E, avoid=ds["mask"][i])
+                    if amorphous > 0 and rng.random() < amorphous else None)   # no draw at 0: old streams kept
+            x = render(ds["wave"][i], E, sampling, c, rng, dose, blob)
         else:
             x = stem_render(ds["haadf"][i], dose or float(10 ** rng.uniform(*np.log10(stem_counts))), rng)
         y = np.stack([ds[k][i].astype(np.float32) for k in keys])
