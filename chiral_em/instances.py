@@ -29,7 +29,7 @@ def instance_targets(labels:np.ndarray)->np.ndarray:  # int instance labels (h, 
 
 # %% auto #0
 __all__ = ['TRAIN_RADIUS', 'RADIUS_RANGE', 'LOSSES', 'instance_targets', 'agglomerate_batch', 'train_instance_net',
-           'predict_maps', 'split_instances', 'classical_radius', 'median_radius', 'segment_instances']
+           'predict_maps', 'split_instances', 'lodo_choice', 'classical_radius', 'median_radius', 'segment_instances']
 
 # %% ../nbs/20b_instances.ipynb #c9b3c164
 def agglomerate_batch(rng:np.random.Generator,  # generator of this batch
@@ -82,16 +82,44 @@ def split_instances(maps:np.ndarray,       # (2, h, w) from `predict_maps`
                     fg_thr:float=0.5,      # foreground probability threshold
                     h:float=0.1,           # marker depth: distance-map maxima at least this high above their saddle
                     min_area:int=4,        # smallest instance kept [px]
+                    markers:str="distance",  # "distance": the network's distance map; "shape": the foreground's own
+                    split:float=0.3,       # with markers="shape": h-maxima depth as a fraction of the typical radius
                    )->np.ndarray:          # int32 instance labels
     "Marker watershed: h-maxima of the (1-px smoothed) distance map grown over the foreground along −distance."
     from skimage.morphology import h_maxima
+    if markers not in ("distance", "shape"): raise ValueError(f"markers must be 'distance' or 'shape', got {markers!r}")
     fg = maps[0] > fg_thr
+    if markers == "shape": return _shape_split(fg, split, min_area)
     d = ndi.gaussian_filter(maps[1], 1.)
     markers = measure.label(h_maxima(d, h).astype(bool) & fg)
     lab = segmentation.watershed(-d, markers, mask=fg)
     sizes = np.bincount(lab.ravel())
     lab[sizes[lab] < min_area] = 0
     return segmentation.relabel_sequential(lab)[0].astype(np.int32)
+
+def _shape_split(fg:np.ndarray, split:float, min_area:int)->np.ndarray:
+    "The classical split of a foreground (holes filled): distance-transform watershed at h = split·r (`segment`)."
+    from chiral_em.segment import watershed_split, typical_radius
+    fg = ndi.binary_fill_holes(fg)
+    r = max(typical_radius(fg), 1.)
+    lab = watershed_split(fg, max(1., split * r))
+    sizes = np.bincount(lab.ravel())
+    lab[sizes[lab] < max(min_area, 0.1 * np.pi * r * r)] = 0
+    return segmentation.relabel_sequential(lab)[0].astype(np.int32)
+
+def lodo_choice(scores:dict,   # {data set: {candidate: score}}, higher is better; NaN = not scored
+               )->dict:        # {data set: (candidate, mean score on the other sets)}
+    "Leave one data set out: for each set, the candidate with the best mean score over all *other* sets."
+    sets = list(scores)
+    if len(sets) < 2: raise ValueError("leave-one-out needs at least two data sets")
+    cands = sorted(set.intersection(*(set(v) for v in scores.values())))
+    if not cands: raise ValueError("no candidate is scored on every data set")
+    out = {}
+    for s in sets:
+        m = {c: float(np.nanmean([scores[o][c] for o in sets if o != s])) for c in cands}
+        best = max(cands, key=lambda c: m[c])              # ties: the first name in sorted order
+        out[s] = (best, m[best])
+    return out
 
 def classical_radius(image:np.ndarray)->float:
     "Typical particle radius [px] before any network: inscribed radius of Otsu blobs (as `segment.segment_default`)."

@@ -36,9 +36,14 @@ def analyse_image(img,                         # 2-D micrograph
                   n_phase:int=24,              # phases for the per-particle re-simulation Jaccard (0 = skip)
                   refine:bool=False,           # fit (p, d, L_ratio) to each outline from the CNN's estimate (slower)
                   annotations:bool=True,       # leave out data bands and burned-in scale bars (`annotations`)
+                  labels:np.ndarray|None=None, # instance labels to measure instead of segmenting (e.g. manual ones)
                  )->tuple:                     # (labels int32, per-particle DataFrame, crops [N,44,44])
     "Segment one micrograph and measure every particle: features, CNN (p, d, L_ratio), re-simulation Jaccard."
-    if pipeline == "default": lab = segment_default(img, dark=dark, annotations=annotations)
+    if labels is not None:
+        lab = np.asarray(labels)
+        if lab.shape != np.shape(img): raise ValueError(f"labels {lab.shape} and image {np.shape(img)} differ in shape")
+        lab = lab.astype(np.int32)
+    elif pipeline == "default": lab = segment_default(img, dark=dark, annotations=annotations)
     elif pipeline == "baseline":
         lab = segment_baseline(img, dark=True if dark is None else dark, annotations=annotations)
     elif pipeline == "network": lab = segment_instances(img, *_instance_net(), annotations=annotations)

@@ -4,7 +4,7 @@
 
 # %% auto #0
 __all__ = ['TARGETS', 'TARGET_SCALE', 'INPUT_KINDS', 'REFINE_STEPS', 'ShapeCNN', 'to_input', 'split_indices', 'predict', 'rmse',
-           'train_cnn', 'resim_jaccard', 'refine_params', 'shape_knn']
+           'train_cnn', 'resim_jaccard', 'refine_params', 'ellipse_jaccard', 'shape_knn']
 
 # %% ../nbs/24_shape.ipynb #c87620660
 import math
@@ -142,15 +142,18 @@ def resim_jaccard(masks,             # input masks [N,size,size], long side vert
                   params,            # predicted (p, d, L_ratio) [N,>=3]
                   native,            # native particle size [px] per crop (sets the 2-px bbox padding) [N]
                   n_phase:int=36,    # phases tried in [0, 2π)
-                  corrected:bool=False, chunk:int=16)->np.ndarray:
+                  corrected:bool=False, chunk:int=16,
+                  return_masks:bool=False, # also return the best-phase re-simulated masks [N,size,size] (bool)
+                 ):                        # Jaccard [N] (or (Jaccard [N], masks) with `return_masks`)
     "Best-phase Jaccard index between each mask and the re-simulated shape of its parameters [N]."
     masks = torch.as_tensor(np.asarray(masks).astype(bool))
     N, size = masks.shape[0], masks.shape[-1]
     if np.asarray(params).shape[0] != N: raise ValueError(f"{N} masks but {np.asarray(params).shape[0]} parameter rows")
     tall = masks.any(2).sum(1) >= masks.any(1).sum(1)            # rotate wide masks so the long side is vertical
-    m = torch.where(tall[:, None, None], masks, torch.rot90(masks, 1, (1, 2))).float()
+    m = torch.where(tall[:, None, None], masks, torch.rot90(masks, 1, (1, 2))).float().contiguous()  # (all wide: strided)
     mt, msum = m.transpose(1, 2).contiguous(), m.sum((1, 2))
     phases, out = np.arange(n_phase) * 2 * np.pi / n_phase, np.zeros(N)
+    best = torch.zeros((N, size, size), dtype=torch.bool) if return_masks else None
     P, nat = np.asarray(params, np.float32), np.asarray(native, np.float32)
     for i in range(0, N, chunk):
         sl = slice(i, i + chunk)
@@ -163,8 +166,14 @@ def resim_jaccard(masks,             # input masks [N,size,size], long side vert
         bmm = lambda a: torch.bmm(sim, a[sl].view(k, -1, 1))[..., 0]
         inter = torch.where(T, bmm(mt), bmm(m))                               # transposed shapes: transposed masks
         union = (sim.sum(2) + msum[sl][:, None] - inter).clamp(min=1)          # exact: 0/1 sums in float32
-        out[sl] = (inter.long() / union.long()).amax(1).numpy()
-    return out
+        jac = inter.long() / union.long()
+        out[sl] = jac.amax(1).numpy()
+        if return_masks:                                                     # the winning phase, in the mask's frame
+            b = jac.argmax(1)
+            sb, tb = sim[torch.arange(k), b].view(k, size, size).bool(), T[torch.arange(k), b]
+            sb = torch.where(tb[:, None, None], sb.transpose(1, 2), sb)
+            best[sl] = torch.where(tall[sl][:, None, None], sb, torch.rot90(sb, -1, (1, 2)))
+    return (out, best.numpy()) if return_masks else out
 
 # %% ../nbs/24_shape.ipynb #c97771090
 REFINE_STEPS = ((1.5, 1.15), (1.2, 1.05))   # (factor on p, factor on L_ratio) per refinement step
@@ -192,6 +201,34 @@ def refine_params(masks,               # particle masks [N,size,size] in the bou
             best[up] = j[up]
             P[up] = C[up]
     return P.astype(np.float32), best
+
+# %% ../nbs/24_shape.ipynb #dd5d9516
+def ellipse_jaccard(masks,            # particle masks [N,H,W] (bool or 0/1)
+                    chunk:int=1024,   # masks per vectorised step (memory)
+                   )->np.ndarray:     # Jaccard index [N]; NaN for masks of fewer than 3 pixels
+    "Jaccard index between each mask and its moment-matched ellipse (same centroid and second central moments)."
+    m = np.asarray(masks)
+    if m.ndim != 3: raise ValueError(f"masks must be [N,H,W], got shape {m.shape}")
+    m = m.astype(bool)
+    N, H, W = m.shape
+    yy, xx = np.mgrid[:H, :W].astype(np.float64)
+    out = np.full(N, np.nan)
+    for i in range(0, N, chunk):
+        w = m[i:i + chunk].astype(np.float64)
+        n = w.sum((1, 2))
+        ok = n >= 3
+        nn = np.maximum(n, 1)[:, None, None]
+        cy, cx = (w * yy).sum((1, 2), keepdims=True) / nn, (w * xx).sum((1, 2), keepdims=True) / nn
+        dy, dx = yy - cy, xx - cx
+        syy = (w * dy * dy).sum((1, 2), keepdims=True) / nn + 1 / 12      # + 1/12: a pixel's own extent
+        sxx = (w * dx * dx).sum((1, 2), keepdims=True) / nn + 1 / 12
+        sxy = (w * dy * dx).sum((1, 2), keepdims=True) / nn
+        det = syy * sxx - sxy * sxy
+        e = (sxx * dy * dy - 2 * sxy * dy * dx + syy * dx * dx) <= 4 * det  # semi-axes 2·sqrt(eigenvalues)
+        mb = w > 0
+        j = (e & mb).sum((1, 2)) / np.maximum((e | mb).sum((1, 2)), 1)
+        out[i:i + chunk] = np.where(ok, j, np.nan)
+    return out
 
 # %% ../nbs/24_shape.ipynb #c41165397
 def shape_knn(query,               # masks [N,H,W] (bool/0–1) to estimate

@@ -43,7 +43,7 @@ def scale_bar(ax,                          # image axis (imshow: one data unit =
 # %% auto #0
 __all__ = ['HIST_COLS', 'nice_length', 'scale_bar', 'group_colour', 'sample_rows', 'hist_panel', 'dendrogram_panel',
            'parallel_panel', 'pareto_panel', 'scatter_panel', 'plot_histograms', 'panel_figure', 'summary_figures',
-           'plot_outputs', 'tile', 'montage', 'population_montage', 'overlay', 'overlay_png']
+           'plot_outputs', 'tile', 'montage', 'population_montage', 'resim_overlay', 'overlay', 'overlay_png']
 
 # %% ../nbs/26_viz.ipynb #c30819838
 from scipy.cluster.hierarchy import linkage, dendrogram
@@ -226,6 +226,34 @@ def population_montage(crops, groups, n:int=400, seed:int=0):
     ax.imshow(canvas)
     ax.axis("off")
     ax.set_title(", ".join(f"group {k}: {np.mean(g == k):.0%}" for k in sorted(np.unique(g))), fontsize=8)
+    return fig
+
+# %% ../nbs/26_viz.ipynb #30e55d43
+def resim_overlay(crops,                 # grey crops [N,44,44] in [0, 1]
+                  masks, sims,           # particle masks and re-simulated outlines [N,44,44] (bool)
+                  jaccard, ellipse,      # re-simulation and moment-matched ellipse Jaccard [N]
+                  native,                # native particle size [px] [N]
+                  params=None,           # (p, d, L_ratio) [N,>=3], written under each crop when given
+                  n:int=12, cols:int=6, seed:int=0,
+                  pixel_size_nm:float|None=None):   # [nm/px] for the native size in nm
+    "Real crops with their mask (red) and re-simulated superellipse (cyan) outlines (paper Fig. S33)."
+    import matplotlib.pyplot as plt
+    crops, masks, sims = np.asarray(crops), np.asarray(masks, bool), np.asarray(sims, bool)
+    if not (len(crops) == len(masks) == len(sims) == len(jaccard) == len(ellipse) == len(native)):
+        raise ValueError("crops, masks, sims, jaccard, ellipse and native must have the same length")
+    idx = np.sort(np.random.default_rng(seed).permutation(len(crops))[:n])
+    rows = max(1, int(np.ceil(len(idx) / cols)))
+    fig, axs = plt.subplots(rows, cols, figsize=(1.7 * cols, 1.95 * rows), squeeze=False)
+    for ax in axs.ravel(): ax.axis("off")
+    for ax, i in zip(axs.ravel(), idx):
+        ax.imshow(crops[i], cmap="gray", vmin=0, vmax=1, interpolation="nearest")
+        ax.contour(masks[i], [0.5], colors="r", linewidths=0.8)
+        ax.contour(sims[i], [0.5], colors="c", linewidths=0.8)
+        size = f"{native[i] * pixel_size_nm:.0f} nm" if pixel_size_nm else f"{native[i]:.0f} px"
+        txt = f"J {jaccard[i]:.2f} | ell. {ellipse[i]:.2f}\n{size}"
+        if params is not None: txt += f", p {params[i][0]:.1f} d {int(round(params[i][1]))}"
+        ax.set_title(txt, fontsize=6.5)
+    fig.tight_layout()
     return fig
 
 # %% ../nbs/26_viz.ipynb #c09651492
