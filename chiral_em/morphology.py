@@ -91,7 +91,9 @@ def _cluster_outputs(P, parts, out:Path, use, clusters, summary:dict, figures:bo
     save(population_montage(gc, G.group.values), "population_montage.png")
     for stem, data, lab, _, _ in parts:
         d = P[(P.image == stem) & (P.group > 0)]
-        if len(d): save(overlay(data, lab, d), f"{stem}_overlay.png")
+        px = d.pixel_size_nm.iloc[0] if len(d) and "pixel_size_nm" in d else None   # None: not calibrated
+        px = float(px) if px is not None and np.isfinite(float(px)) else None
+        if len(d): save(overlay(data, lab, d, pixel_size_nm=px), f"{stem}_overlay.png")
 
 # %% ../nbs/04b_morphology.ipynb #452a1bd0
 _NETS = {}

@@ -41,9 +41,10 @@ def scale_bar(ax,                          # image axis (imshow: one data unit =
     return L
 
 # %% auto #0
-__all__ = ['HIST_COLS', 'nice_length', 'scale_bar', 'group_colour', 'sample_rows', 'hist_panel', 'dendrogram_panel',
-           'parallel_panel', 'pareto_panel', 'scatter_panel', 'plot_histograms', 'panel_figure', 'summary_figures',
-           'plot_outputs', 'tile', 'montage', 'population_montage', 'resim_overlay', 'overlay', 'overlay_png']
+__all__ = ['HIST_COLS', 'AXIS_LABELS', 'nice_length', 'scale_bar', 'hist_cols', 'group_colour', 'sample_rows', 'hist_panel',
+           'dendrogram_panel', 'parallel_panel', 'pareto_panel', 'scatter_panel', 'plot_histograms', 'panel_figure',
+           'summary_figures', 'plot_outputs', 'tile', 'montage', 'population_montage', 'resim_overlay', 'overlay',
+           'overlay_png']
 
 # %% ../nbs/26_viz.ipynb #c30819838
 from scipy.cluster.hierarchy import linkage, dendrogram
@@ -52,6 +53,14 @@ from .groups import zscore, FEATURE_SETS
 from .emio import to_gray
 
 HIST_COLS = ["major_axis", "circularity", "aspect_ratio", "p", "d", "ratio"]   # predictors shown as histograms
+AXIS_LABELS = {"major_axis": "major axis [px]", "major_axis_nm": "major axis [nm]", "circularity": "circularity",
+               "aspect_ratio": "aspect ratio (major / minor axis)", "p": "p (superellipse curvature)",
+               "d": "d (number of major axes)", "ratio": "L_ratio (axis ratio)"}
+
+def hist_cols(df)->list:
+    "HIST_COLS, with the major axis in nm where every particle has a pixel size (`major_axis_nm` finite)."
+    nm = "major_axis_nm" in df and len(df) and bool(np.isfinite(df["major_axis_nm"].values.astype(float)).all())
+    return [("major_axis_nm" if nm and c == "major_axis" else c) for c in HIST_COLS]
 
 def group_colour(g:int)->tuple:
     "RGBA colour of group g (1-based; tab10, cycling)."
@@ -81,8 +90,10 @@ def hist_panel(ax, df, col:str, group:str="group"):
         if len(x) > 1 and x.std() > 0:
             t = np.linspace(x.min(), x.max(), 100)
             ax.plot(t, _norm.pdf(t, x.mean(), x.std()), color=group_colour(g))
-    ax.set_ylim(0, 1.3 * top)
-    ax.set_title(col, fontsize=9)      # a near-constant group's narrow normal fit is clipped
+    ax.set_ylim(0, 1.3 * top)          # a near-constant group's narrow normal fit is clipped
+    ax.set_xlabel(AXIS_LABELS.get(col, col), fontsize=8)
+    ax.set_ylabel("probability density" + (" [1/nm]" if col.endswith("_nm") else " [1/px]" if col == "major_axis"
+                                          else ""), fontsize=8)
 
 # %% ../nbs/26_viz.ipynb #f24b42cd
 def dendrogram_panel(ax, X, max_points:int=300):
@@ -130,7 +141,7 @@ def scatter_panel(ax, df, group:str="group"):
 def plot_histograms(df, group:str="group", cols=None):
     "Figure: one histogram panel per predictor, 2 rows × 3."
     import matplotlib.pyplot as plt
-    cols = cols or HIST_COLS
+    cols = cols or hist_cols(df)
     fig, axs = plt.subplots(2, int(np.ceil(len(cols) / 2)), figsize=(12, 6), squeeze=False)
     for ax, c in zip(axs.flat, cols): hist_panel(ax, df, c, group)
     for ax in axs.flat[len(cols):]: ax.axis("off")
@@ -162,7 +173,7 @@ def plot_outputs(df, group:str="group", max_points:int=2000, seed:int=0):
     import matplotlib.pyplot as plt
     sub, X = sample_rows(df, max_points, seed)
     fig = plt.figure(figsize=(16, 9))
-    for i, col in enumerate(HIST_COLS): hist_panel(fig.add_subplot(3, 4, i + 1), df, col, group)
+    for i, col in enumerate(hist_cols(df)): hist_panel(fig.add_subplot(3, 4, i + 1), df, col, group)
     dendrogram_panel(fig.add_subplot(3, 4, 7), X)
     parallel_panel(fig.add_subplot(3, 4, 8), X, sub[group].values)
     pareto_panel(fig.add_subplot(3, 4, (9, 10)), X)
