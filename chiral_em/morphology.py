@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 from fastcore.script import Param
 from .core import atomic_write, run_command, save_png, threads, write_json
-from .segment import segment_default, segment_baseline
+from .segment import segment_default, segment_baseline, TOUCHING
 from .instances import segment_instances
 from .measure import particle_features, crop_particles
 from .shape import predict, resim_jaccard, refine_params
@@ -31,7 +31,7 @@ def _instance_net()->tuple:
 def analyse_image(img,                         # 2-D micrograph
                   model,                       # trained `shape.ShapeCNN` (reads crops or masks: its `input_kind`)
                   pixel_size:float|None=None,  # [nm/px] from the file or the user; None = features in px only
-                  pipeline:str="default",      # "default", "baseline" or "network" (touching particles split)
+                  pipeline:str="default",      # "default", "touching", "baseline" or "network"
                   dark:bool|None=None,         # polarity; None = automatic (baseline: dark)
                   n_phase:int=24,              # phases for the per-particle re-simulation Jaccard (0 = skip)
                   refine:bool=False,           # fit (p, d, L_ratio) to each outline from the CNN's estimate (slower)
@@ -44,10 +44,11 @@ def analyse_image(img,                         # 2-D micrograph
         if lab.shape != np.shape(img): raise ValueError(f"labels {lab.shape} and image {np.shape(img)} differ in shape")
         lab = lab.astype(np.int32)
     elif pipeline == "default": lab = segment_default(img, dark=dark, annotations=annotations)
+    elif pipeline == "touching": lab = segment_default(img, dark=dark, annotations=annotations, **TOUCHING)
     elif pipeline == "baseline":
         lab = segment_baseline(img, dark=True if dark is None else dark, annotations=annotations)
     elif pipeline == "network": lab = segment_instances(img, *_instance_net(), annotations=annotations)
-    else: raise ValueError(f"unknown pipeline {pipeline!r}; use default, baseline or network")
+    else: raise ValueError(f"unknown pipeline {pipeline!r}; use default, touching, baseline or network")
     df = particle_features(lab, pixel_size)
     crops, masks, ids, native = crop_particles(img, lab)
     with threads(1):                                           # small batches: one thread avoids OpenMP spin-waits
@@ -233,9 +234,10 @@ def morphology(images:Param("image files or folders", str, nargs="+"),
                pixel_size:str|None=None,     # [nm/px], or 'auto' to read the scale bar; overrides the files' metadata
                model:str|None=None,          # model file (models.save_model); default: the shipped mask CNN
                clusters:str="auto",          # 'auto' (silhouette, K=2..12) or a number of groups
-               pipeline:Param("segmentation: default (classical), baseline (MATLAB port) or network (splits "
-                              "touching particles; `instances` notebook)", str,
-                              choices=["default", "baseline", "network"])="default",
+               pipeline:Param("segmentation: default (classical: Otsu, distance watershed; keeps a particle with a "
+                              "neck whole), touching (splits touching convex particles by their darkness too, and "
+                              "dumbbells into lobes), baseline (MATLAB port) or network (U-Net trained on simulated "
+                              "agglomerates)", str, choices=["default", "touching", "baseline", "network"])="default",
                polarity:Param("particles darker/brighter than background", str,
                               choices=["auto", "dark", "bright"])="auto",
                include_border:bool=False,    # cluster particles touching the image border too

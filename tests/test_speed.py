@@ -8,7 +8,7 @@ from scipy import ndimage as ndi
 from skimage import filters, measure, morphology, segmentation
 from chiral_em import datasets
 from chiral_em.emio import stretch
-from chiral_em.segment import (segment_default, watershed_split, remove_small, typical_radius, polarity_dark,
+from chiral_em.segment import (segment_default, LEGACY_DEFAULT, watershed_split, remove_small, typical_radius, polarity_dark,
                                _with_bar, _open_disk, _fill_holes, _edt)
 from chiral_em.measure import particle_features, feret, FEATURES, crop_particles
 from chiral_em.shape import resim_jaccard
@@ -41,14 +41,15 @@ def ref_typical_radius(fg):
     return float(rad[o][np.searchsorted(c, c[-1] / 2)])
 
 def ref_segment_default(img, annotations=True):
+    "scipy/skimage reference of `segment_default(img, **LEGACY_DEFAULT)` (σ = r/6, distance split at 0.3 r)."
     def run(x):
         x = stretch(x, 0.5, 99.5)
         x1 = filters.gaussian(x, 1)
         if polarity_dark(x1) is False: x, x1 = 1 - x, 1 - x1
         fg1 = ndi.binary_opening(x1 < filters.threshold_otsu(x1), morphology.disk(1), border_value=1)
         r = max(ref_typical_radius(fg1), 1.0)
-        xs = filters.gaussian(x, max(1.0, r / 6))
-        fg = ndi.binary_opening(xs < filters.threshold_otsu(xs), morphology.disk(max(1, int(r / 6))))
+        xs = filters.gaussian(x, max(1.0, r * (1 / 6)))
+        fg = ndi.binary_opening(xs < filters.threshold_otsu(xs), morphology.disk(max(1, int(r * (1 / 6)))))
         fg = ref_remove_small(ndi.binary_fill_holes(fg), max(4, 0.1 * math.pi * r * r))
         return ref_watershed_split(fg, max(1.0, 0.3 * r))
     return _with_bar(run, img, annotations)
@@ -123,8 +124,8 @@ def test_fill_edt_remove_radius(seed):
 def test_segment_default_synthetic():
     for syn, seed in (("A", 0), ("B", 1), ("C", 2)):
         img = render_scene(np.random.default_rng(seed), SYNTHESES[syn], n=40, field=384)[0]
-        assert (segment_default(img) == ref_segment_default(img)).all()
-        assert (segment_default(1 - img) == ref_segment_default(1 - img)).all()      # bright particles
+        assert (segment_default(img, **LEGACY_DEFAULT) == ref_segment_default(img)).all()
+        assert (segment_default(1 - img, **LEGACY_DEFAULT) == ref_segment_default(1 - img)).all()      # bright particles
 
 
 # ---- features and re-simulation Jaccard ---------------------------------------------------------------------------
@@ -168,7 +169,7 @@ def test_real_sets(name, limit):
     net = _load_net(None)
     for s in real(name, limit):
         img = s.image.data
-        lab = segment_default(img)
+        lab = segment_default(img, **LEGACY_DEFAULT)
         np.testing.assert_array_equal(lab, ref_segment_default(img))
         same_features(particle_features(lab), ref_features(lab))
         crops, masks, ids, native = crop_particles(img, lab)

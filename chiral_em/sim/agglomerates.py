@@ -52,7 +52,7 @@ def _coverage(R:np.ndarray, radius:float, cy:float, cx:float, h:int, w:int)->tup
     return np.s_[y0:y1, x0:x1], np.clip(edge - dist + 0.5, 0, 1), dist / np.maximum(edge, 1e-6)
 
 # %% auto #0
-__all__ = ['MODES', 'SCENE_RANGES', 'particle_shape', 'place_particles', 'render_agglomerates']
+__all__ = ['MODES', 'SCENE_RANGES', 'particle_shape', 'place_particles', 'render_agglomerates', 'render_lobed']
 
 # %% ../../nbs/12a_agglomerates.ipynb #847dd08f
 def place_particles(rng:np.random.Generator, field:int, diameter:float, polydispersity:float, coverage:float,
@@ -136,3 +136,39 @@ def render_agglomerates(rng:np.random.Generator,  # the scene's generator
     img = np.clip(img / max(np.percentile(img, 99.9), 1e-6), 0, 1) ** u("gamma")
     info["n"] = len(parts)
     return img.astype(np.float32), lab, info
+
+# %% ../../nbs/12a_agglomerates.ipynb #3f6e98e5
+def render_lobed(rng:np.random.Generator,  # the scene's generator
+                 field:int=512,            # image edge [px]
+                 mode:str="haadf",         # "bf", "haadf" or "sem"
+                 n:int=14,                 # particles aimed at (fewer if they do not fit)
+                 radius=(10., 22.),        # lobe radius range [px]
+                 spacing=(1.0, 1.5),       # lobe centre distance range [lobe radii]
+                 dose:float=200.,          # counts/px at the mean level
+                )->tuple:                  # (image float32, labels int32, info dict with "lobes")
+    "Isolated 1-, 2- and 3-lobed particles (fused spheres), each with one label: the over-splitting test."
+    if mode not in MODES: raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
+    yy, xx = np.mgrid[:field, :field].astype(np.float32)
+    lab, thick, placed, lobes = np.zeros((field, field), np.int32), np.zeros((field, field), np.float32), [], []
+    for _ in range(50 * n):
+        if len(lobes) == n: break
+        R, k = rng.uniform(*radius), int(rng.integers(1, 4))
+        d, th = rng.uniform(*spacing) * R, rng.uniform(0, 2 * np.pi)
+        cy, cx = rng.uniform(3 * R, field - 3 * R, 2)
+        if any(np.hypot(cy - a, cx - b) < 2.3 * (R + r) for a, b, r in placed): continue
+        placed.append((cy, cx, R))
+        offs = {1: [(0., 0.)], 2: [(-d / 2, 0.), (d / 2, 0.)]}.get(k) or \
+               [(d / np.sqrt(3) * np.cos(a), d / np.sqrt(3) * np.sin(a)) for a in (0, 2 * np.pi / 3, 4 * np.pi / 3)]
+        t = np.zeros_like(thick)
+        for u, v in offs:
+            py, px = cy + u * np.sin(th) + v * np.cos(th), cx + u * np.cos(th) - v * np.sin(th)
+            t = np.maximum(t, np.sqrt(np.clip(1 - ((yy - py) ** 2 + (xx - px) ** 2) / R ** 2, 0, None)))
+        lobes.append(k)
+        lab[t > 0.05] = len(lobes)
+        thick = np.maximum(thick, t)
+    if mode == "haadf": img = 0.15 + 0.6 * thick
+    elif mode == "bf": img = np.exp(-thick)
+    else: img = np.where(lab > 0, 0.6 + 0.35 * np.exp(-ndi.distance_transform_edt(lab > 0) / 2.5), 0.25)
+    img = ndi.gaussian_filter(img.astype(np.float32), 1.0)
+    img = rng.poisson(img / img.mean() * dose).astype(np.float32) / dose
+    return img, lab, dict(mode=mode, lobes=lobes)
