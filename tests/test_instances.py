@@ -41,5 +41,7 @@ def test_morphology_network_pipeline(tiny_model, monkeypatch):
     img = render_agglomerates(np.random.default_rng(3), 96, "bf")[0]
     lab, df, crops = morphology.analyse_image(img, morphology._load_net(None), None, "network", n_phase=0)
     assert lab.shape == img.shape and len(df) == len(crops)
-    with pytest.raises(ValueError, match="default, baseline or network"):
+    lab_t = morphology.analyse_image(img, morphology._load_net(None), None, "touching", n_phase=0)[0]
+    assert lab_t.shape == img.shape
+    with pytest.raises(ValueError, match="default, touching, baseline or network"):
         morphology.analyse_image(img, morphology._load_net(None), None, "magic")
