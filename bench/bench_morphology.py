@@ -144,6 +144,7 @@ def main(argv=None):
     def save():
         out_json.parent.mkdir(parents=True, exist_ok=True)
         out_json.write_text(json.dumps(res, indent=1) + "\n")
+    has_workers = bool(a.baseline) and "workers" in (Path(a.baseline) / "chiral_em" / "morphology.py").read_text()
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         sets = build_sets(tmp)
@@ -163,7 +164,6 @@ def main(argv=None):
                 print(key, r, flush=True)
                 save()
             if a.baseline and name in a.baseline_sets:    # one worker where the older command has the option
-                has_workers = "workers" in (Path(a.baseline) / "chiral_em" / "morphology.py").read_text()
                 r = run_cli(files, tmp / "out" / f"{name}_before", a.baseline,
                             ["--workers", "1"] if has_workers else [])
                 res["before"][f"{name}/workers=1/figures=on"] = dict(r, code=a.baseline_label)

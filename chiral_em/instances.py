@@ -10,6 +10,7 @@ from scipy import ndimage as ndi
 from skimage import measure, segmentation
 from .core import standardize, check_image
 from .nets import UNet, train_segmenter
+from .segment import drop_small_labels
 
 TRAIN_RADIUS = 15.          # median particle radius of the training scenes [px] (diameters 10–60 px, log-uniform)
 RADIUS_RANGE = (6., 28.)     # median radii [px] a scene is analysed at without resampling
@@ -92,20 +93,14 @@ def split_instances(maps:np.ndarray,       # (2, h, w) from `predict_maps`
     if markers == "shape": return _shape_split(fg, split, min_area)
     d = ndi.gaussian_filter(maps[1], 1.)
     markers = measure.label(h_maxima(d, h).astype(bool) & fg)
-    lab = segmentation.watershed(-d, markers, mask=fg)
-    sizes = np.bincount(lab.ravel())
-    lab[sizes[lab] < min_area] = 0
-    return segmentation.relabel_sequential(lab)[0].astype(np.int32)
+    return drop_small_labels(segmentation.watershed(-d, markers, mask=fg), min_area)
 
 def _shape_split(fg:np.ndarray, split:float, min_area:int)->np.ndarray:
     "The classical split of a foreground (holes filled): distance-transform watershed at h = split·r (`segment`)."
     from chiral_em.segment import watershed_split, typical_radius
     fg = ndi.binary_fill_holes(fg)
     r = max(typical_radius(fg), 1.)
-    lab = watershed_split(fg, max(1., split * r))
-    sizes = np.bincount(lab.ravel())
-    lab[sizes[lab] < max(min_area, 0.1 * np.pi * r * r)] = 0
-    return segmentation.relabel_sequential(lab)[0].astype(np.int32)
+    return drop_small_labels(watershed_split(fg, max(1., split * r)), max(min_area, 0.1 * np.pi * r * r))
 
 def lodo_choice(scores:dict,   # {data set: {candidate: score}}, higher is better; NaN = not scored
                )->dict:        # {data set: (candidate, mean score on the other sets)}

@@ -5,9 +5,9 @@
 # %% auto #0
 __all__ = ['SPLIT_MARKERS', 'LEGACY_DEFAULT', 'TOUCHING', 'MAX_RESAMPLE', 'MAX_PIXELS', 'ZONE_AXIS', 'find_data_bar',
            'polarity_dark', 'remove_small', 'watershed_split', 'segment_baseline', 'typical_radius', 'darkness',
-           'segment_default', 'to_sampling', 'network_map', 'find_columns', 'segment_particles', 'segment_columns',
-           'predict_frames', 'split_cores', 'split_instances', 'default_model_name', 'sampling_for', 'segment_files',
-           'main']
+           'segment_default', 'drop_small_labels', 'to_sampling', 'network_map', 'find_columns', 'segment_particles',
+           'segment_columns', 'predict_frames', 'split_cores', 'split_instances', 'default_model_name', 'sampling_for',
+           'segment_files', 'main']
 
 # %% ../nbs/20_segment.ipynb #c82235442
 import math
@@ -178,7 +178,7 @@ def segment_default(img,                    # 2-D micrograph, any dtype
                     clear_border:bool=False,
                     annotations:bool=True,  # leave out data bands and burned-in scale bars (`annotations`)
                    )->np.ndarray:           # int32 instance labels
-    "Our default: Otsu, hole filling, h-maxima distance watershed at h = split·r (r: typical radius), outlines opened at r/6."
+    "Our default: Otsu, hole filling, h-maxima distance watershed at h = split·r (r: typical radius), outlines trimmed."
     if markers not in SPLIT_MARKERS: raise ValueError(f"markers must be one of {SPLIT_MARKERS}, got {markers!r}")
     def run(x):
         x = stretch(x, 0.5, 99.5)
@@ -200,9 +200,14 @@ def segment_default(img,                    # 2-D micrograph, any dtype
 def _trim(lab:np.ndarray, fg:np.ndarray, k:int, min_area:float)->np.ndarray:
     "Instances cut to the opening of the foreground by disk(k); pieces below min_area [px] dropped, labels renumbered."
     lab = np.where(_open_disk(fg, k), lab, 0)
-    lab = measure.label(lab, background=0, connectivity=2)       # a piece of an instance cut off becomes its own
-    sizes = np.bincount(lab.ravel())
-    lab[sizes[lab] < min_area] = 0
+    return drop_small_labels(measure.label(lab, background=0, connectivity=2), min_area)   # a cut-off piece: its own
+
+def drop_small_labels(lab:np.ndarray,   # int instance labels, 0 = background
+                      min_area:float,   # smallest instance kept [px]
+                     )->np.ndarray:     # int32 labels 1..n, consecutive
+    "Instances smaller than min_area [px] set to background; the rest renumbered from 1."
+    lab = np.array(lab)
+    lab[np.bincount(lab.ravel())[lab] < min_area] = 0
     return segmentation.relabel_sequential(lab)[0].astype(np.int32)
 
 LEGACY_DEFAULT = dict(smooth=1 / 6, split=0.3, markers="shape", trim=0)   # the default before 2026-12-01 (issue 13)
