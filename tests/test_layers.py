@@ -23,7 +23,7 @@ def test_coverage2_controls_upper_layer():
 
 def test_batch_targets_overlap_in_both_channels():
     x, y = layer_batch(2, batch=4, crop=48, size=128)
-    assert x.shape == (4, 1, 48, 48) and y.shape == (4, 2, 48, 48)
+    assert x.shape == (4, 1, 48, 48) and y.shape == (4, 3, 48, 48)   # lower, upper, centre
     both = (y[:, 0] > 0) & (y[:, 1] > 0)
     assert both.any() and ((y[:, 0] > 0) ^ (y[:, 1] > 0)).any()
 
@@ -67,3 +67,18 @@ def test_end_to_end_graph_on_perfect_channels():
     assert len(ok) == len(particle_table(lab)) and ok.mean() > 0.9
     flipped = e2e_correct(inst, [np.where(l >= 0, 1 - l, l) for l in lays], lab)
     assert flipped.mean() < 0.1
+
+
+@pytest.mark.parametrize("seed", [6, 8, 3, 5])   # 3 and 5: hexagonal lattices
+def test_centre_path_on_perfect_channels(seed):
+    "Perfect footprints and centres: seeds on the neighbour graph find every cube in its layer (square and hexagonal)."
+    from chiral_em.layers import centre_layers, centre_target, e2e_matched, e2e_correct
+    mv = simulate_movie(seed, 0, n_frames=1, size=192, n_layers=2, coverage2=0.5)
+    lab = mv["labels"][0]
+    prob = np.concatenate([(lab > 0).astype(float), centre_target(lab)[None]])
+    inst, lays, seeds = centre_layers(prob)
+    a = mv["meta"]["lattice_px"]
+    assert abs(seeds.spacing.iloc[0] - a) < 0.1 * a
+    ok = e2e_matched(seeds[["y", "x"]].to_numpy(), seeds.layer.to_numpy(), lab, 0.3 * a)
+    assert len(ok) == len(particle_table(lab)) and ok.mean() > 0.95
+    assert e2e_correct(inst, lays, lab).mean() > 0.9
