@@ -505,6 +505,10 @@ def summarize_layers(records:pd.DataFrame,  # from `layer_benchmark`
     seeds = iou[iou.train_seed >= 0].groupby(["train_seed", "layer"])[["inter", "union"]].sum()
     out["iou_unet_by_seed"] = {LAYER_NAMES[l]: [round(float(v), 4) for v in (d.inter / d.union)]
                                for l, d in seeds.groupby(level="layer")}
+    if "coverage2" in r:   # accuracy of each test crystal (pooled over flux, frames and training seeds)
+        ks = [k for k in ("unet_centre", "unet_graph") if k in r]
+        pc = r.groupby("movie").agg(coverage2=("coverage2", "first"), **{k: (k, "mean") for k in ks})
+        out["per_crystal"] = pc.round(4).reset_index().to_dict("records")
     out["goal"] = {k: dict(goal=goal, met_overall=out["overall"][k]["mean"] >= goal,
                            met_per_bin={b: v["mean"] >= goal for b, v in out["by_overlap"][k].items()},
                            met_per_bin_lower_ci={b: v["lo"] >= goal for b, v in out["by_overlap"][k].items()})
@@ -577,7 +581,7 @@ def layer_figure(result:dict,         # from `layer_benchmark`
     import matplotlib.pyplot as plt
     from chiral_em.viz import scale_bar
     ex, m = result["example"], result["metrics"]
-    fig, ax = plt.subplots(1, 4, figsize=(17, 4.2), gridspec_kw=dict(width_ratios=[1, 1, 1.25, 1.1]))
+    fig, ax = plt.subplots(1, 4, figsize=(17, 5), gridspec_kw=dict(width_ratios=[1, 1, 1.25, 1.1]))
     wrong = []
     for l in (0, 1):
         d = instance_layers(ex["prob"], ex["labels"][l])
@@ -605,8 +609,9 @@ def layer_figure(result:dict,         # from `layer_benchmark`
         a.axhline(goal, ls="--", color="k", lw=1)
         a.set_ylabel("assignment accuracy")
         a.set_ylim(0, 1.02)
-    ax[3].legend(fontsize=7, loc="lower right", framealpha=0.85)
+    h, l = ax[3].get_legend_handles_labels()
+    fig.legend(h, l, loc="lower center", ncol=3, fontsize=8, frameon=False)   # below the panels, covering no data
     fig.suptitle("Two-layer assignment (as paper 002 Fig. 1b): mean over training seeds, 95 % bootstrap CI over test "
                  "crystals; dashed: goal", fontsize=10)
-    fig.tight_layout(rect=(0, 0, 1, 0.94))
+    fig.tight_layout(rect=(0, 0.14, 1, 0.94))
     return fig
