@@ -246,7 +246,7 @@ def train_supervised(pairs,              # list of (noisy, clean) (H, W) arrays,
                      loss:str="mse",     # "mse", or "log_mse": the mean over crops of log MSE, i.e. the mean PSNR, so
                                          # a high-dose crop (small error) weighs as much as a low-dose one
                     )->tuple:            # (UNet or ResUNet, loss history)
-    "A U-Net trained on (noisy, clean) pairs with the MSE; both standardised by the noisy frame's mean and std."
+    "A U-Net trained on (noisy, clean) pairs with `loss`; both standardised by the noisy frame's mean and std."
     if loss not in SUP_LOSSES: raise ValueError(f"loss must be one of {sorted(SUP_LOSSES)}, got {loss!r}")
     if callable(pairs): draw, fixed = pairs, None
     else:
@@ -355,8 +355,8 @@ def denoise_benchmark(fluxes=(50., 500., 1000., 1500.), # electron flux [e⁻/Å
         sup = dict(cfg, base=sup_base or base, levels=sup_levels or levels)
         for k, fn in [("n2v", lambda: train_n2v(noisy, steps, seed=s, **cfg)),
                       ("n2v_patch", lambda: train_n2v(noisy, steps, radius=radius, seed=s, **cfg)),
-                      ("supervised", lambda: train_supervised(pairs, sup_steps or steps, residual=sup_residual, seed=s, loss=sup_loss,
-                                                                **sup)),
+                      ("supervised", lambda: train_supervised(pairs, sup_steps or steps, residual=sup_residual, seed=s,
+                                                                loss=sup_loss, **sup)),
                       ("n2v_white", lambda: train_n2v(white, steps, seed=s, **cfg))]:
             net, h = fn()
             nets[k].append(net)
