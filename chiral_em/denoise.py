@@ -245,9 +245,12 @@ def train_supervised(pairs,              # list of (noisy, clean) (H, W) arrays,
                      seed:int=0,
                      loss:str="mse",     # "mse", or "log_mse": the mean over crops of log MSE, i.e. the mean PSNR, so
                                          # a high-dose crop (small error) weighs as much as a low-dose one
+                     shift:float=0.,     # offset augmentation [standardised units]: one random offset per crop,
+                                         # uniform in ±shift, added to its input and target alike
                     )->tuple:            # (UNet or ResUNet, loss history)
     "A U-Net trained on (noisy, clean) pairs with `loss`; both standardised by the noisy frame's mean and std."
     if loss not in SUP_LOSSES: raise ValueError(f"loss must be one of {sorted(SUP_LOSSES)}, got {loss!r}")
+    if shift < 0: raise ValueError(f"shift must be ≥ 0, got {shift}")
     if callable(pairs): draw, fixed = pairs, None
     else:
         fixed = [_pair_stack(k, x, c) for k, (x, c) in enumerate(pairs)]
@@ -256,7 +259,9 @@ def train_supervised(pairs,              # list of (noisy, clean) (H, W) arrays,
     net = (ResUNet if residual else UNet)(1, 1, base=base, levels=levels)
     def batch_fn(step):
         stacks = fixed or [_pair_stack(k, x, c) for k, (x, c) in enumerate(draw(step))]
-        xy = _crops(stacks, np.random.default_rng([seed, 2, step]), batch, crop)
+        r = np.random.default_rng([seed, 2, step])
+        xy = _crops(stacks, r, batch, crop)
+        if shift: xy = xy + r.uniform(-shift, shift, (len(xy), 1, 1, 1)).astype(np.float32)
         return xy[:, :1], xy[:, 1:]
     hist = train_segmenter(net, batch_fn, steps=steps, lr=lr, progress=False, loss_fn=SUP_LOSSES[loss])
     return net, hist
@@ -271,6 +276,8 @@ def _net_once(net, z):
 def net_denoise(net:torch.nn.Module,   # a U-Net from `train_n2v` or `train_supervised`
                 img:np.ndarray,        # (H, W), same units as its training frames
                 ensemble:bool=False,   # average over the 8 rotations and mirror images of the input
+                keep_mean:bool=False,  # shift the output to the input's mean (shot noise has zero mean: denoising
+                                       # should not change the dose)
                )->np.ndarray:          # float32 (H, W) in the input's units
     "Denoise one image with a trained network (standardise, predict, undo the standardisation)."
     x = check_image(img, "image").astype(np.float32)
@@ -285,6 +292,7 @@ def net_denoise(net:torch.nn.Module,   # a U-Net from `train_n2v` or `train_supe
                 o = np.rot90(_net_once(net, np.rot90(z[:, ::-1] if f else z, r)), -r)
                 outs.append(o[:, ::-1] if f else o)
         out = np.mean(outs, 0)
+    if keep_mean: out = out - out.mean()      # standardised input has mean 0
     return (out * s + m).astype(np.float32)
 
 
@@ -299,7 +307,7 @@ def _boot_ci(per_movie:np.ndarray, rng, n:int=2000)->list:
 def _frames_of(movies, key): return [f for mv in movies for f in mv[key]]
 
 def _real_upsnr(methods:dict, real:str, limit:int|None, train_steps:int, cfg:dict, seed:int,
-                ensemble:bool=False)->dict:
+                ensemble:bool=False, keep_mean:bool=False)->dict:
     "uPSNR of each denoiser on a real data set's test split; Noise2Void also trained on its train split."
     from chiral_em import datasets
     if not datasets.available(real):
@@ -314,8 +322,8 @@ def _real_upsnr(methods:dict, real:str, limit:int|None, train_steps:int, cfg:dic
     net_real, _ = train_n2v(half, steps=train_steps, batch=cfg["batch"], crop=cfg["crop"], base=cfg["base"],
                             levels=cfg["levels"], seed=seed)
     fns = dict(noisy=lambda b: b, gaussian=lambda b: gaussian(b, sig),
-               bm3d=lambda b: bm3d_denoise(b, float(estimate_sigma(b))), n2v_real=lambda b: net_denoise(net_real, b, ensemble))
-    fns |= {k: (lambda b, n=n: net_denoise(n, b, ensemble)) for k, n in methods.items()}
+               bm3d=lambda b: bm3d_denoise(b, float(estimate_sigma(b))), n2v_real=lambda b: net_denoise(net_real, b, ensemble, keep_mean))
+    fns |= {k: (lambda b, n=n: net_denoise(n, b, ensemble, keep_mean)) for k, n in methods.items()}
     out = {k: float(np.mean([upsnr(x, f) for x in test])) for k, f in fns.items()}
     return dict(upsnr_db=out, gaussian_sigma_px=sig, n_test=len(test), n_train=len(train))
 
@@ -332,6 +340,8 @@ def denoise_benchmark(fluxes=(50., 500., 1000., 1500.), # electron flux [e⁻/Å
                                             # over 0.6·min … 1.67·max of `fluxes`; False: the n_train movies' pairs
                       sup_residual:bool=False, # supervised net is a ResUNet (input + correction)
                       sup_loss:str="mse",   # its loss: "mse" or "log_mse" (`train_supervised`)
+                      sup_shift:float=0.,   # its offset augmentation (`train_supervised(shift=)`)
+                      keep_mean:bool=False, # trained networks: output shifted to the input frame's mean (`net_denoise`)
                       ensemble:bool=False,  # trained networks: average over the 8 rotations/mirrors (`net_denoise`)
                       seeds=(0, 1, 2),      # training seeds (network init, batches and training movies)
                       radius:int=1,         # blind patch half-width [px] of the structured-blind-spot variant
@@ -356,7 +366,7 @@ def denoise_benchmark(fluxes=(50., 500., 1000., 1500.), # electron flux [e⁻/Å
         for k, fn in [("n2v", lambda: train_n2v(noisy, steps, seed=s, **cfg)),
                       ("n2v_patch", lambda: train_n2v(noisy, steps, radius=radius, seed=s, **cfg)),
                       ("supervised", lambda: train_supervised(pairs, sup_steps or steps, residual=sup_residual, seed=s,
-                                                                loss=sup_loss, **sup)),
+                                                                loss=sup_loss, shift=sup_shift, **sup)),
                       ("n2v_white", lambda: train_n2v(white, steps, seed=s, **cfg))]:
             net, h = fn()
             nets[k].append(net)
@@ -373,7 +383,7 @@ def denoise_benchmark(fluxes=(50., 500., 1000., 1500.), # electron flux [e⁻/Å
             methods = dict(noisy=lambda x, n: [x], gaussian=lambda x, n: [gaussian(x, sig)],
                            bm3d=lambda x, n: [bm3d_denoise(x, poisson_psd(x, n, mp))])
             trained = ("n2v", "n2v_patch", "supervised") if kind == "mtf" else ("n2v_white",)
-            methods |= {k: (lambda x, n, k=k: [net_denoise(net, x, ensemble) for net in nets[k]]) for k in trained}
+            methods |= {k: (lambda x, n, k=k: [net_denoise(net, x, ensemble, keep_mean) for net in nets[k]]) for k in trained}
             for name, fn in methods.items():
                 ps, ss = np.zeros((n_test, n_frames, len(seeds))), np.zeros((n_test, n_frames, len(seeds)))
                 for i, mv in enumerate(test):
@@ -412,13 +422,13 @@ def denoise_benchmark(fluxes=(50., 500., 1000., 1500.), # electron flux [e⁻/Å
     metrics = dict(per_flux=per_flux, fluxes=fluxes, seeds=list(seeds), n_train=n_train, n_val=n_val, n_test=n_test,
                    n_frames=n_frames, size=size, steps=steps, radius=radius, sup_steps=sup_steps or steps,
                    sup_base=sup_base or base, sup_levels=sup_levels or levels, sup_fresh=sup_fresh,
-                   sup_residual=sup_residual, sup_loss=sup_loss, ensemble=ensemble,
+                   sup_residual=sup_residual, sup_loss=sup_loss, sup_shift=sup_shift, keep_mean=keep_mean, ensemble=ensemble,
                    final_loss={k: float(np.mean([h[-1] for h in v])) for k, v in hist.items()},
                    pixel_size_nm=float(liquid_pairs(seed, 0, n_frames=1, size=32)["meta"]["pixel_size"]))
     if real:
         metrics["real"] = _real_upsnr(dict(n2v=nets["n2v"][0], n2v_patch=nets["n2v_patch"][0],
                                            supervised=nets["supervised"][0]), real, real_limit, real_steps, cfg, seed,
-                                       ensemble)
+                                       ensemble, keep_mean)
     example["flux"] = ex_flux
     return dict(metrics=metrics, example=example, nets=dict(supervised=nets["supervised"]))
 
@@ -463,7 +473,7 @@ def plot_denoise(result:dict,                  # `denoise_benchmark` output
 # %% ../nbs/29c_denoise.ipynb #f22854f6
 BENCH_KEYS = ("n_train", "n_val", "n_test", "n_frames", "size", "steps", "batch", "crop", "base", "levels", "radius",
               "real_limit", "real_steps", "sup_steps", "sup_base", "sup_levels", "sup_fresh", "sup_residual", "sup_loss",
-              "ensemble")
+              "sup_shift", "keep_mean", "ensemble")
 
 def benchmark_kwargs(cfg:dict,          # a profile section (`core.get_profile`)
                      prefix:str="",     # key prefix, e.g. "den_" in a chapter's section
@@ -504,7 +514,8 @@ def denoise_files(images:list[str],   # image files
         net, meta = load_model(Path(model) if str(model).endswith(".pt") else find_model(model))
         print(f"model {model}: trained on {meta.get('input_kind', '?')} frames at {meta.get('pixel_size_nm', '?')} nm/px")
     fns = dict(bm3d=lambda x: bm3d_denoise(x, float(estimate_sigma(x))), gaussian=lambda x: gaussian(x, sigma),
-               n2v=lambda x: net_denoise(net, x, ensemble), supervised=lambda x: net_denoise(net, x, ensemble))
+               n2v=lambda x: net_denoise(net, x, ensemble),
+               supervised=lambda x: net_denoise(net, x, ensemble, bool(meta.get("keep_mean", False))))
     Path(out).mkdir(parents=True, exist_ok=True)
     for p, x in imgs.items():
         y = fns[method](x)
