@@ -31,7 +31,7 @@ def main(n:int=48, out:str=None):
             for t in range(N_FRAMES):
                 x, c = mv["noisy"][t], mv["clean"][t]
                 for k, est in (("noisy", x), ("bm3d", bm3d_denoise(x, poisson_psd(x, mv["counts_per_px"], mtf))),
-                               ("supervised", net_denoise(net, x, True, bool(meta.get("keep_mean", False))))):
+                               ("supervised", net_denoise(net, x, True, meta.get("keep_mean", False)))):
                     ps[k][i, t], ss[k][i, t] = psnr(est, c), ssim(est, c)
         d, dss = ps["supervised"].mean(1) - ps["bm3d"].mean(1), ss["supervised"].mean(1) - ss["bm3d"].mean(1)
         res[f"{fl:g}"] = dict({f"{k}_psnr_db": float(v.mean()) for k, v in ps.items()},

@@ -322,7 +322,8 @@ def _real_upsnr(methods:dict, real:str, limit:int|None, train_steps:int, cfg:dic
     net_real, _ = train_n2v(half, steps=train_steps, batch=cfg["batch"], crop=cfg["crop"], base=cfg["base"],
                             levels=cfg["levels"], seed=seed)
     fns = dict(noisy=lambda b: b, gaussian=lambda b: gaussian(b, sig),
-               bm3d=lambda b: bm3d_denoise(b, float(estimate_sigma(b))), n2v_real=lambda b: net_denoise(net_real, b, ensemble, keep_mean))
+               bm3d=lambda b: bm3d_denoise(b, float(estimate_sigma(b))),
+               n2v_real=lambda b: net_denoise(net_real, b, ensemble, keep_mean))
     fns |= {k: (lambda b, n=n: net_denoise(n, b, ensemble, keep_mean)) for k, n in methods.items()}
     out = {k: float(np.mean([upsnr(x, f) for x in test])) for k, f in fns.items()}
     return dict(upsnr_db=out, gaussian_sigma_px=sig, n_test=len(test), n_train=len(train))
@@ -383,7 +384,8 @@ def denoise_benchmark(fluxes=(50., 500., 1000., 1500.), # electron flux [e⁻/Å
             methods = dict(noisy=lambda x, n: [x], gaussian=lambda x, n: [gaussian(x, sig)],
                            bm3d=lambda x, n: [bm3d_denoise(x, poisson_psd(x, n, mp))])
             trained = ("n2v", "n2v_patch", "supervised") if kind == "mtf" else ("n2v_white",)
-            methods |= {k: (lambda x, n, k=k: [net_denoise(net, x, ensemble, keep_mean) for net in nets[k]]) for k in trained}
+            methods |= {k: (lambda x, n, k=k: [net_denoise(net, x, ensemble, keep_mean) for net in nets[k]])
+                        for k in trained}
             for name, fn in methods.items():
                 ps, ss = np.zeros((n_test, n_frames, len(seeds))), np.zeros((n_test, n_frames, len(seeds)))
                 for i, mv in enumerate(test):
@@ -422,7 +424,8 @@ def denoise_benchmark(fluxes=(50., 500., 1000., 1500.), # electron flux [e⁻/Å
     metrics = dict(per_flux=per_flux, fluxes=fluxes, seeds=list(seeds), n_train=n_train, n_val=n_val, n_test=n_test,
                    n_frames=n_frames, size=size, steps=steps, radius=radius, sup_steps=sup_steps or steps,
                    sup_base=sup_base or base, sup_levels=sup_levels or levels, sup_fresh=sup_fresh,
-                   sup_residual=sup_residual, sup_loss=sup_loss, sup_shift=sup_shift, keep_mean=keep_mean, ensemble=ensemble,
+                   sup_residual=sup_residual, sup_loss=sup_loss, sup_shift=sup_shift, keep_mean=keep_mean,
+                   ensemble=ensemble,
                    final_loss={k: float(np.mean([h[-1] for h in v])) for k, v in hist.items()},
                    pixel_size_nm=float(liquid_pairs(seed, 0, n_frames=1, size=32)["meta"]["pixel_size"]))
     if real:
