@@ -455,7 +455,7 @@ def plot_denoise(result:dict,                  # `denoise_benchmark` output
         a.imshow(ex[k], cmap="gray", vmin=lo, vmax=hi)
         a.set_title(LABELS.get(k, k) + ("" if k == "clean" else f"\n{psnr(ex[k], ex['clean']):.1f} dB"), fontsize=9)
         a.axis("off")
-        scale_bar(a, px)
+        scale_bar(a, px, color="black")   # the liquid background is bright
     fl = np.array(m["fluxes"])
     for a, (key, title) in zip(bottom.subplots(1, 2), [("psnr_db", "PSNR [dB]"), ("ssim", "SSIM")]):
         for k in ["noisy", "gaussian", "bm3d", "n2v", "n2v_patch", "supervised", "n2v_white"]:
@@ -467,7 +467,7 @@ def plot_denoise(result:dict,                  # `denoise_benchmark` output
         a.set_xlabel("electron flux [e⁻/Å²/s] (10 ms frames)")
         a.set_ylabel(title)
         a.grid(alpha=0.3)
-    a.legend(fontsize=7, loc="lower right")
+    a.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5))   # outside: it hid data points
     fig.suptitle(f"Denoising simulated liquid-cell frames at {result['example']['flux']:g} e⁻/Å²/s (top; detector-MTF "
                  "noise) and quality versus flux (bottom; error bars: 95 % bootstrap over test movies). "
                  "Cf. paper 002's denoising figure (ML denoising of low-dose liquid-phase TEM)", fontsize=9)

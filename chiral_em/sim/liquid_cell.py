@@ -105,12 +105,13 @@ def lattice_sites(rng:np.random.Generator,
 def crystal(rng:np.random.Generator, size:int, a:float, hexagonal:bool, angle:float, margin:float,
             misorientation:float|None=None, offset=(0., 0.),
             min_cross:float|None=None, # closest allowed distance across the grain boundary [px]; default 0.9 a
+            phi:float|None=None,       # direction of the boundary's normal [rad]; None: drawn from `rng`
            )->tuple:                   # (sites (n, 2) [px], lattice angle per site [deg])
     "Sites of one grain, or of two grains split by a line through the centre when `misorientation` is given."
     p = lattice_sites(rng, size, a, hexagonal, angle, margin, offset)
     ang = np.full(len(p), angle)
     if misorientation is None: return p, ang
-    phi = rng.uniform(0, np.pi)
+    if phi is None: phi = rng.uniform(0, np.pi)
     nrm = np.array([np.cos(phi), np.sin(phi)])
     q = lattice_sites(rng, size, a, hexagonal, angle + misorientation, margin, offset)
     p, q = p[(p - size / 2) @ nrm < 0], q[(q - size / 2) @ nrm >= 0]
@@ -216,12 +217,13 @@ def simulate_movie(seed:int,               # movie seed
     if shape == "prism": draw = lambda t, x, y, th: add_prism(t, x, y, th, 2 * half[0], PRISM_THICKNESS_NM)
     else: draw = lambda t, x, y, th: add_particle(t, x, y, th, half, 2 * half[1])
     n_sub = R["n_sub"]
-    xy, th, ly, hops = [], [], [], 0
+    xy, th, ly, hops, phi = [], [], [], 0, None
     for layer in range(n_layers):
         off = (0., 0.) if layer == 0 else (0.5, 0.5)
+        if p["grain_boundary"] and phi is None: phi = rng.uniform(0, np.pi)   # one boundary for both layers
         sites, ang = crystal(rng, size, a, p["hexagonal"], p["angle"], margin=max(half) * 1.5 + 4,
                              misorientation=p["misorientation"] if p["grain_boundary"] else None, offset=off,
-                             min_cross=2 * np.hypot(*half) + p["gap"] / pixel_size)
+                             min_cross=2 * np.hypot(*half) + p["gap"] / pixel_size, phi=phi)
         empty = p["vacancy"] if layer == 0 or coverage2 is None else 1 - coverage2
         occ = rng.uniform(size=len(sites)) >= empty
         pos, dth, h = simulate_dynamics(rng, sites, occ, n_frames, n_sub, p["jitter_xy"] / pixel_size,
