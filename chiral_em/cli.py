@@ -133,7 +133,8 @@ COMMANDS = {
     "morphology": ("chiral_em.morphology:main",
                    "segment nanocrystals in TEM images, measure shape (p, d, L_ratio), cluster [ch. 04]"),
     "embed":      ("chiral_em.embed:main", "embed SEM images and label each bowtie / none [ch. 01]"),
-    "segment":    ("chiral_em.segment:main", "segment nanoparticles or atomic columns in HRTEM/STEM images [ch. 05]"),
+    "segment":    ("chiral_em.catalyst:main",    # HAADF catalyst particles there, the rest in `segment`
+                   "segment nanoparticles or atomic columns in HRTEM/STEM images [ch. 05]"),
     "synth":      ("chiral_em.sim.compose:main",
                    "compose a YOLO training set from micrographs with particle masks: cut out, fill, mirror [ch. 02]"),
     "detect":     ("chiral_em.detect:main",

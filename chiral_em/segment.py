@@ -362,10 +362,11 @@ def split_instances(p_mask:np.ndarray,   # mask probability (H, W)
 from fastcore.script import Param
 
 def default_model_name(kind:str, mode:str="hrtem")->str:
-    "Name of the shipped network for `kind` (particles|columns) and `mode` (hrtem|stem, columns only)."
+    "Name of the shipped network for `kind` (particles|columns) and `mode` (hrtem|stem)."
     if kind not in ("particles", "columns") or mode not in ("hrtem", "stem"):
         raise ValueError(f"kind must be particles|columns and mode hrtem|stem, got {kind!r}, {mode!r}")
-    return "particles_msd" if kind == "particles" else ("columns_stem_msd" if mode == "stem" else "columns_hrtem")
+    if kind == "particles": return "particles_haadf" if mode == "stem" else "particles_msd"
+    return "columns_stem_msd" if mode == "stem" else "columns_hrtem"
 
 # %% ../nbs/20_segment.ipynb #samp0001
 def sampling_for(img:np.ndarray,              # the micrograph (h, w)
@@ -411,7 +412,8 @@ def _write_csv(path, header, rows):
 def segment_files(images:Param("image files or folders", nargs="+"),
                   out:Param("output folder", str, required=True)=None,
                   kind:Param("what to segment", str, choices=["particles", "columns"])="particles",
-                  mode:Param("which network for columns: HRTEM or HAADF STEM", str, choices=["hrtem", "stem"])="hrtem",
+                  mode:Param("hrtem: HRTEM networks; stem: HAADF-STEM (particles: supported catalysts, any "
+                             "pixel size; columns: atomic columns)", str, choices=["hrtem", "stem"])="hrtem",
                   pixel_size:Param("[nm/px]; 'auto': read the scale bar; 'network': assume the network's "
                                    "sampling; default: the file's calibration, else --lattice-spacing, else a scale "
                                    "bar", str)=None,
@@ -429,9 +431,14 @@ def segment_files(images:Param("image files or folders", nargs="+"),
     from chiral_em.models import load_model, find_model
     from chiral_em.viz import overlay_png
     from chiral_em.annotations import fill_annotations
-    try: net, meta = load_model(model or find_model(default_model_name(kind, mode if kind == "columns" else "hrtem")))
+    try: net, meta = load_model(model or find_model(default_model_name(kind, mode)))
     except (FileNotFoundError, OSError, ValueError) as e:
         print(f"chiral-em segment: error: {e}", file=sys.stderr)
+        return 2
+    if meta.get("input_kind") == "haadf":
+        print(f"chiral-em segment: error: {model or default_model_name(kind, mode)} is the HAADF catalyst network; "
+              f"it runs through the command's entry point (`chiral-em segment`, `chiral_em.catalyst.main`)",
+              file=sys.stderr)
         return 2
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)

@@ -83,3 +83,12 @@ def test_shipped_networks(name, kind, nout):
     net, meta = models.load_model(models.find_model(name))
     assert meta["input_kind"] == kind and meta["sampling"] == 0.2 and len(meta["losses"]) == nout
     with torch.no_grad(): assert net(torch.zeros(meta["example_input"])).shape[1] == nout
+
+
+def test_shipped_haadf_catalyst_network():
+    "Chapter 05 ships the scale-free HAADF catalyst network of `chiral-em segment --kind particles --mode stem`."
+    if "particles_haadf" not in models.packaged_models(): pytest.skip("particles_haadf not shipped yet: run chapter 05")
+    net, meta = models.load_model(models.find_model("particles_haadf"))
+    assert meta["input_kind"] == "haadf" and meta["sampling"] is None and len(meta["losses"]) == 2
+    assert 0 < meta["threshold"] < 1 and meta["h"] > 0
+    with torch.no_grad(): assert net(torch.zeros(meta["example_input"])).shape[1] == 2

@@ -121,7 +121,7 @@ def test_cli_names_a_missing_default_model(tmp_path, monkeypatch, capsys):
     monkeypatch.setattr(models, "weights_dir", lambda: tmp_path / "none")
     assert main([str(tmp_path / "a.tif"), "--kind", "columns", "--mode", "stem", "--out", str(tmp_path / "o")]) == 2
     assert "columns_stem_msd" in capsys.readouterr().err
-    assert default_model_name("particles", "stem") == "particles_msd"
+    assert default_model_name("particles", "stem") == "particles_haadf"
     with pytest.raises(ValueError): default_model_name("atoms")
 
 
