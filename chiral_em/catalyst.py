@@ -108,11 +108,11 @@ def catalyst_file(im,                       # `emio` image (data, pixel_size [nm
 def catalyst_files(images, out, model=None, pixel_size=None, lattice_spacing=None, threshold=None,
                    keep_annotations=False, **_)->int:  # the options of `segment.segment_files`
     "`chiral-em segment --kind particles --mode stem`: every image through the catalyst network; bad files skipped."
-    import sys
     from chiral_em.emio import iter_images
     from chiral_em.core import write_json
     from chiral_em.models import load_model, find_model
-    try: net, meta = load_model(model or find_model("particles_haadf"))
+    from chiral_em.segment import default_model_name
+    try: net, meta = load_model(model or find_model(default_model_name("particles", "stem")))
     except (FileNotFoundError, OSError, ValueError) as e:
         print(f"chiral-em segment: error: {e}", file=sys.stderr)
         return 2
