@@ -7,7 +7,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 import numpy as np
-from .core import check_image, standardize
+from .core import check_image
 
 CATALYST_RADII = (2.5, 22.5)   # particle radii [px] of the HAADF catalyst training scenes (diameters 5–45 px)
 CATALYST_LOSSES = ("bce", "mse")
@@ -17,16 +17,8 @@ def catalyst_batch(rng:np.random.Generator,  # generator of this batch
                   )->tuple:                  # (x (n, 1, f, f), y (n, 2, f, f)) float32
     "A batch of fresh HAADF-STEM catalyst scenes (`sim.catalyst`), standardised, with their instance targets."
     from chiral_em.sim.catalyst import render_catalyst
-    from chiral_em.instances import instance_targets
-    xs, ys = [], []
-    for _ in range(n):
-        img, lab, _ = render_catalyst(rng, field)
-        k, f = int(rng.integers(4)), bool(rng.integers(2))
-        img, lab = np.rot90(img, k), np.rot90(lab, k)
-        if f: img, lab = img[:, ::-1], lab[:, ::-1]
-        xs.append(standardize(np.ascontiguousarray(img))[None])
-        ys.append(instance_targets(np.ascontiguousarray(lab)))
-    return np.stack(xs).astype(np.float32), np.stack(ys).astype(np.float32)
+    from chiral_em.instances import scene_batch
+    return scene_batch(render_catalyst, rng, n, field)
 
 def train_catalyst_net(steps:int=2000, batch:int=8, field:int=128, seed:int=0,
                        base:int=16, levels:int=3,    # U-Net width at full resolution, downsamplings

@@ -29,24 +29,31 @@ def instance_targets(labels:np.ndarray)->np.ndarray:  # int instance labels (h, 
     return np.stack([(lab > 0).astype(np.float32), dist])
 
 # %% auto #0
-__all__ = ['TRAIN_RADIUS', 'RADIUS_RANGE', 'LOSSES', 'instance_targets', 'agglomerate_batch', 'train_instance_net',
+__all__ = ['TRAIN_RADIUS', 'RADIUS_RANGE', 'LOSSES', 'instance_targets', 'scene_batch', 'agglomerate_batch', 'train_instance_net',
            'predict_maps', 'split_instances', 'lodo_choice', 'classical_radius', 'median_radius', 'segment_instances']
 
 # %% ../nbs/20b_instances.ipynb #c9b3c164
-def agglomerate_batch(rng:np.random.Generator,  # generator of this batch
-                      n:int=8, field:int=128,   # scenes per batch, scene edge [px]
-                      **ranges)->tuple:         # (x (n, 1, f, f), y (n, 2, f, f)) float32
-    "A training batch of fresh agglomerate scenes (all three contrasts), standardised, with random flips/rotations."
-    from chiral_em.sim.agglomerates import render_agglomerates
+def scene_batch(render,                    # engine: render(rng, field, **ranges) -> (image, labels, meta)
+                rng:np.random.Generator,   # generator of this batch
+                n:int=8, field:int=128,    # scenes per batch, scene edge [px]
+                **ranges)->tuple:          # (x (n, 1, f, f), y (n, 2, f, f)) float32
+    "A training batch of fresh scenes of an engine, each rotated/flipped at random, standardised, with its targets."
     xs, ys = [], []
     for _ in range(n):
-        img, lab, _ = render_agglomerates(rng, field, **ranges)
+        img, lab, _ = render(rng, field, **ranges)
         k, f = int(rng.integers(4)), bool(rng.integers(2))
         img, lab = np.rot90(img, k), np.rot90(lab, k)
         if f: img, lab = img[:, ::-1], lab[:, ::-1]
         xs.append(standardize(np.ascontiguousarray(img))[None])
         ys.append(instance_targets(np.ascontiguousarray(lab)))
     return np.stack(xs).astype(np.float32), np.stack(ys).astype(np.float32)
+
+def agglomerate_batch(rng:np.random.Generator,  # generator of this batch
+                      n:int=8, field:int=128,   # scenes per batch, scene edge [px]
+                      **ranges)->tuple:         # (x (n, 1, f, f), y (n, 2, f, f)) float32
+    "A training batch of fresh agglomerate scenes (all three contrasts), standardised, with random flips/rotations."
+    from chiral_em.sim.agglomerates import render_agglomerates
+    return scene_batch(render_agglomerates, rng, n, field, **ranges)
 
 def train_instance_net(steps:int=800, batch:int=8, field:int=128, seed:int=0,
                        base:int=16, levels:int=3,     # U-Net width at full resolution, downsamplings
