@@ -73,7 +73,12 @@ def _load_net(model):
     if model is None: model = models.find_model("shape_mask_cnn")
     return models.load_model(model)[0] if isinstance(model, (str, Path)) else model
 
-def _cluster_outputs(P, parts, out:Path, use, clusters, summary:dict, figures:bool=True):
+def _overlay_png(path:Path, data, lab, d, px)->str:
+    "Write one micrograph's group overlay (`viz.overlay`) to path atomically; its file name."
+    return save_png(overlay(data, lab, d, pixel_size_nm=px), path, 100, tight=False, close=True).name
+
+def _cluster_outputs(P, parts, out:Path, use, clusters, summary:dict, figures:bool=True,
+                     submit=None):   # `submit(fn, *args)` of the local worker processes, which then draw the overlays
     "Cluster the particles `use` (rows of P), write groups.csv and (if `figures`) figures and overlays; fill in summary."
     save = _figure_saver(out, summary["figures"])
     X = zscore(use[FEATURE_SETS["both"]].values)
@@ -83,6 +88,15 @@ def _cluster_outputs(P, parts, out:Path, use, clusters, summary:dict, figures:bo
     G = P.loc[use.index]
     with atomic_write(out / "groups.csv", "w") as f: group_table(G).to_csv(f)
     if not figures: return
+    jobs = []                                   # one overlay per image, drawn by the workers while this process draws
+    for stem, data, lab, _, _ in parts:         # the summary figures (or here, after them, with one worker)
+        d = P[(P.image == stem) & (P.group > 0)]
+        px = d.pixel_size_nm.iloc[0] if len(d) and "pixel_size_nm" in d else None   # None: not calibrated
+        px = float(px) if px is not None and np.isfinite(float(px)) else None
+        if len(d): jobs.append((out / f"{stem}_overlay.png", data, lab, d, px))
+    import importlib                            # the workers unpickle the function by its module's name
+    fn = importlib.import_module("chiral_em.morphology")._overlay_png
+    futs = [submit(fn, *a) for a in jobs] if submit else [None] * len(jobs)
     gc = np.concatenate([c for _, _, _, c, _ in parts])[use.index.values]
     save(plot_outputs(G), "summary.png")
     for name, fig in summary_figures(G): save(fig, f"{name}.png")
@@ -90,11 +104,7 @@ def _cluster_outputs(P, parts, out:Path, use, clusters, summary:dict, figures:bo
     for k in sorted(G.group.unique()):
         save(montage(gc, G.group.values, per_group=10, rows=5, show=[k]), f"group_{k}_montage.png")
     save(population_montage(gc, G.group.values), "population_montage.png")
-    for stem, data, lab, _, _ in parts:
-        d = P[(P.image == stem) & (P.group > 0)]
-        px = d.pixel_size_nm.iloc[0] if len(d) and "pixel_size_nm" in d else None   # None: not calibrated
-        px = float(px) if px is not None and np.isfinite(float(px)) else None
-        if len(d): save(overlay(data, lab, d, pixel_size_nm=px), f"{stem}_overlay.png")
+    for a, f in zip(jobs, futs): summary["figures"].append(f.result() if f else fn(*a))
 
 # %% ../nbs/04b_morphology.ipynb #452a1bd0
 _NETS = {}
@@ -122,35 +132,35 @@ def _analyse_file(path, pixel_size, model, pipeline:str, dark, refine:bool, anno
         return dict(out, reason=f"processing failed ({type(e).__name__}: {e})", cpu=time.process_time() - c0)
     return dict(out, ok=True, data=im.data, px=px, lab=lab, df=df, crops=crops, cpu=time.process_time() - c0)
 
-def _results(files:list, args:tuple, workers:int, scheduler:str|None):
-    """Yield `_analyse_file` results in file order: here (one worker), in `workers` local processes (forked from a
-    server that has imported chiral_em once: cheap to start), or on the dask scheduler at `scheduler`."""
-    if workers <= 1 and not scheduler:
+def _executor(workers:int, scheduler:str|None)->tuple:
+    """(submit, close): `submit(fn, *args)` runs fn in one of `workers` local processes (forked from a server that has
+    imported chiral_em once: cheap to start) or on the dask scheduler at `scheduler`; (None, None) for one worker."""
+    if workers <= 1 and not scheduler: return None, None
+    if scheduler:
+        from dask.distributed import Client
+        client = Client(scheduler)
+        return (lambda fn, *a: client.submit(fn, *a, pure=False)), client.close
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor
+    ctx = mp.get_context("forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn")
+    if ctx.get_start_method() == "forkserver": ctx.set_forkserver_preload(["chiral_em.morphology"])
+    pool = ProcessPoolExecutor(workers, mp_context=ctx)
+    return pool.submit, lambda: pool.shutdown(cancel_futures=True)
+
+def _results(files:list, args:tuple, submit=None):
+    "Yield `_analyse_file` results in file order, computed here (`submit` None) or through `_executor`'s `submit`."
+    if submit is None:
         one = os.environ.get("CHIRAL_EM_THREADS") == "1"           # the project's one-thread-per-process setting
         for f in files: yield _analyse_file(f, *args, one)
         return
     import importlib                    # the workers unpickle the function by its module's name: the package's, also
     fn = importlib.import_module("chiral_em.morphology")._analyse_file      # when this runs in the notebook
-    if scheduler:
-        from dask.distributed import Client
-        client = Client(scheduler)
-        submit = lambda f: client.submit(fn, str(f), *args, True, pure=False)
-    else:
-        import multiprocessing as mp
-        from concurrent.futures import ProcessPoolExecutor
-        ctx = mp.get_context("forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn")
-        if ctx.get_start_method() == "forkserver": ctx.set_forkserver_preload(["chiral_em.morphology"])
-        client = ProcessPoolExecutor(workers, mp_context=ctx)
-        submit = lambda f: client.submit(fn, str(f), *args, True)
-    try:
-        futs = [submit(f) for f in files]
-        for i, f in enumerate(files):
-            try: yield futs[i].result()
-            except Exception as e: yield dict(path=Path(f), ok=False, notes=[], cpu=0.0,
-                                              reason=f"processing failed ({type(e).__name__}: {e})")
-            futs[i] = None                                     # let the result go
-    finally:
-        (client.close() if scheduler else client.shutdown(cancel_futures=True))
+    futs = [submit(fn, str(f), *args, True) for f in files]
+    for i, f in enumerate(files):
+        try: yield futs[i].result()
+        except Exception as e: yield dict(path=Path(f), ok=False, notes=[], cpu=0.0,
+                                          reason=f"processing failed ({type(e).__name__}: {e})")
+        futs[i] = None                                         # let the result go
 
 def run_morphology(paths,                       # image files or folders
                    out,                         # output folder
@@ -169,8 +179,7 @@ def run_morphology(paths,                       # image files or folders
                    scheduler:str|None=None,     # address of a dask scheduler (e.g. tcp://host:8786) instead
                   )->dict:                      # the summary written to out/summary.json
     "Run the whole pipeline over files/folders; write labels, CSVs, figures and summary.json into `out`."
-    import sys
-    from chiral_em.emio import expand_paths, write_label_tif
+    from chiral_em.emio import expand_paths
     from chiral_em.annotations import pixel_size_for
     if pixel_size is not None and str(pixel_size).strip().lower() != "auto":
         pixel_size = pixel_size_for(None, pixel_size)            # a number, checked (ValueError otherwise)
@@ -183,9 +192,21 @@ def run_morphology(paths,                       # image files or folders
     files = expand_paths(paths)
     workers = min(int(workers) or os.cpu_count() or 1, max(len(files), 1))
     spec = model if isinstance(model, (str, Path, type(None))) else net
-    parts, per_image, used, skipped, cw = [], [], set(), [], 0.0      # cw: workers' CPU [s]
     t0, c0 = time.perf_counter(), time.process_time()
-    for r in _results(files, (pixel_size, spec, pipeline, dark, refine, not keep_annotations), workers, scheduler):
+    submit, close = _executor(workers, scheduler)
+    try: summary = _run(files, (pixel_size, spec, pipeline, dark, refine, not keep_annotations), out, clusters,
+                        include_border, verbose, figures, refine, workers, scheduler, submit, t0, c0)
+    finally:
+        if close: close()
+    write_json(out / "summary.json", summary)
+    return summary
+
+def _run(files, args, out, clusters, include_border, verbose, figures, refine, workers, scheduler, submit, t0, c0):
+    "`run_morphology` once its arguments are checked and its workers started: analyse, write, cluster → the summary."
+    import sys
+    from chiral_em.emio import write_label_tif
+    parts, per_image, used, skipped, cw = [], [], set(), [], 0.0      # cw: workers' CPU [s]
+    for r in _results(files, args, submit):
         cw += r["cpu"] if workers > 1 or scheduler else 0.0
         for m in r["notes"] if verbose else []: print(m)
         if not r["ok"]:
@@ -221,11 +242,10 @@ def run_morphology(paths,                       # image files or folders
             where = "" if include_border else "not touching the border "
             summary["note"] = (f"only {len(use)} particles {where}(< 10): "
                                "not clustered; no group table or group figures written")
-        else: _cluster_outputs(P, parts, out, use, clusters, summary, figures)
+        else: _cluster_outputs(P, parts, out, use, clusters, summary, figures, None if scheduler else submit)
         with atomic_write(out / "particles.csv", "w") as f: P.to_csv(f, index=False)
     summary["seconds_total"] = round(time.perf_counter() - t0, 2)           # with clustering, figures and tables
-    summary["cpu_seconds_total"] = round(cw + time.process_time() - c0, 2)
-    write_json(out / "summary.json", summary)
+    summary["cpu_seconds_total"] = round(cw + time.process_time() - c0, 2)   # (workers' overlays not counted)
     return summary
 
 # %% ../nbs/04b_morphology.ipynb #e780901a

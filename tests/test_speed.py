@@ -195,3 +195,17 @@ def test_workers_same_results(tmp_path):
     for i in range(3):
         f = f"s{i}_labels.tif"
         assert (tmp_path / "w1" / f).read_bytes() == (tmp_path / "w2" / f).read_bytes()
+
+
+def test_workers_draw_the_same_figures(tmp_path):
+    "With two workers the per-image overlays are drawn in the worker processes: the same files, byte for byte."
+    from chiral_em.emio import write_tif
+    from chiral_em.morphology import run_morphology
+    for i in range(2):
+        img = render_scene(np.random.default_rng(10 + i), SYNTHESES["B"], n=25, field=320)[0]
+        write_tif(tmp_path / f"s{i}.tif", img.astype(np.float32), pixel_size=0.5)
+    files = [tmp_path / f"s{i}.tif" for i in range(2)]
+    a = run_morphology(files, tmp_path / "w1", verbose=False, workers=1)
+    b = run_morphology(files, tmp_path / "w2", verbose=False, workers=2)
+    assert a["figures"] == b["figures"] and {"s0_overlay.png", "s1_overlay.png"} <= set(a["figures"])
+    for f in a["figures"]: assert (tmp_path / "w1" / f).read_bytes() == (tmp_path / "w2" / f).read_bytes(), f
