@@ -271,8 +271,8 @@ def resim_overlay(crops,                 # grey crops [N,44,44] in [0, 1]
 def overlay(img, labels, df, group:str="group",
             pixel_size_nm:float|None=None):   # [nm/px]; draws a scale bar when given
     """Micrograph with each particle coloured by its group (paper Fig. 4a). The particles are blended into the grey
-    image (alpha 0.45) here, in 8 bits: matplotlib then resamples one 8-bit RGB image, not a float image and a float
-    RGBA layer (3x faster on a 2 Mpx micrograph)."""
+    image (alpha 0.45) here, in 8 bits: matplotlib then resamples one 8-bit RGB image, not a float image and a float64
+    RGBA layer of the micrograph's size (48 MB instead of 537 MB for a 4k x 4k image)."""
     import matplotlib.pyplot as plt
     labels = np.asarray(labels)
     lut = np.zeros(int(labels.max()) + 1, int)
