@@ -22,7 +22,7 @@ def test_coverage2_controls_upper_layer():
 
 
 def test_batch_targets_overlap_in_both_channels():
-    x, y = layer_batch(2, batch=4, crop=48, size=128)
+    x, y = layer_batch(2, batch=4, crop=48, size=160)   # 128 px crystals are too small to carry upper cubes
     assert x.shape == (4, 1, 48, 48) and y.shape == (4, 3, 48, 48)   # lower, upper, centre
     both = (y[:, 0] > 0) & (y[:, 1] > 0)
     assert both.any() and ((y[:, 0] > 0) ^ (y[:, 1] > 0)).any()

@@ -22,7 +22,8 @@ def test_same_seed_same_bytes():
 
 @pytest.mark.parametrize("n_layers", [1, 2])
 def test_ground_truth_matches_labels(n_layers):
-    mv = simulate_movie(11, 0, n_frames=3, size=160, n_layers=n_layers)
+    # seed 12: a square crystal big enough at 160 px to carry upper cubes on three supports
+    mv = simulate_movie(11 if n_layers == 1 else 12, 0, n_frames=3, size=160, n_layers=n_layers)
     gt = pd.DataFrame(mv["gt"])
     for r in gt.itertuples():
         ys, xs = np.nonzero(mv["labels"][r.frame, r.layer] == r.id + 1)
@@ -30,6 +31,24 @@ def test_ground_truth_matches_labels(n_layers):
         assert abs(xs.mean() - r.x) < 0.6 and abs(ys.mean() - r.y) < 0.6
     assert gt.angle.between(0, 90, inclusive="left").all()
     assert sorted(gt.layer.unique()) == list(range(n_layers))
+
+
+def test_upper_cubes_rest_on_lower_ones_and_crystal_ignores_n_frames():
+    from chiral_em.sim.liquid_cell import supported, SUPPORT_RADIUS, MIN_SUPPORT
+    sq = np.array([[0, 0], [1, 0], [0, 1], [1, 1]], float) * 10
+    up = np.array([[5, 5], [15, 5], [-5, -5]], float)
+    assert supported(up, sq, 10.).tolist() == [True, False, False]          # 4, 2 and 1 supports
+    assert supported(up, sq[:3], 10.).tolist() == [True, False, False]      # 3 of 4 is enough
+    assert not supported(up, sq[:2], 10.).any() and not supported(up, np.zeros((0, 2)), 10.).any()
+    for s in range(4):
+        one, two = (simulate_movie(s, 0, n_frames=n, size=256, n_layers=2, coverage2=0.6, labels=False, hop_rate=0.)
+                    for n in (1, 2))
+        g = pd.DataFrame(one["gt"])
+        assert np.array_equal(g.layer, pd.DataFrame(two["gt"]).query("frame == 0").layer)   # same crystal
+        lo, hi = g[g.layer == 0][["x", "y"]].to_numpy(), g[g.layer == 1][["x", "y"]].to_numpy()
+        d = np.sqrt(((hi[:, None] - lo[None]) ** 2).sum(-1))
+        a, tol = one["meta"]["lattice_px"], 6 * one["meta"]["jitter_xy"] / one["meta"]["pixel_size"]
+        assert ((d < SUPPORT_RADIUS * a + tol).sum(1) >= MIN_SUPPORT).all()
 
 
 def test_orientation_is_mod_90_and_measured():
