@@ -20,10 +20,9 @@ from scipy.optimize import linear_sum_assignment
 from chiral_em.core import project_root, write_json, versions
 from chiral_em.sim.liquid_cell import simulate_movie
 from chiral_em.track import track
-from chiral_em.layers import particle_table, OVERLAP_BINS
+from chiral_em.layers import particle_table, OVERLAP_BINS, TEST_SEED   # chapter 05c's test crystals (seed 0)
 
 FLUXES, T, SIZE = (500., 1000., 1500.), 10, 256
-TEST_SEED = 40_000   # = layers.layer_benchmark's test seed for chapter seed 0
 
 
 def score_movie(mv:dict, tracks:pd.DataFrame)->pd.DataFrame:

@@ -4,7 +4,7 @@
 
 # %% auto #0
 __all__ = ['LAYER_NAMES', 'OVERLAP_BINS', 'CENTRE_SIGMA', 'CENTRE_WEIGHT', 'EDGE_FRAC', 'SAME_FRAC', 'SAME_WEIGHT', 'LOWER_BIAS',
-           'METHODS', 'COLORS', 'centroids', 'centre_target', 'layer_targets', 'bin_frames', 'layer_batch',
+           'METHODS', 'TEST_SEED', 'COLORS', 'centroids', 'centre_target', 'layer_targets', 'bin_frames', 'layer_batch',
            'layer_loss', 'train_layer_net', 'predict_layers', 'particle_table', 'instance_layers', 'assign_layers',
            'save_layer_net', 'load_layer_net', 'graph_layers', 'two_colour', 'channel_instances', 'iou_matrix',
            'match_iou', 'lattice_spacing', 'centre_layers', 'predicted_layers', 'e2e_correct', 'e2e_matched',
@@ -549,8 +549,10 @@ def summarize_layers(records:pd.DataFrame,  # from `layer_benchmark`
     return out
 
 # %% ../nbs/29d_layers.ipynb #1f97d5d5
+TEST_SEED = 40_000   # test crystals of `layer_benchmark`: simulate_movie(TEST_SEED + seed, i)
+
 def layer_benchmark(seed:int=0,                 # training uses seeds 20,000 + 100·seed + r
-                    test_seed:int|None=None,    # test-movie seed; None: 40,000 + seed (see below)
+                    test_seed:int|None=None,    # test-movie seed; None: TEST_SEED + seed (see below)
                     n_seeds:int=3,              # training seeds (networks)
                     fluxes=(50., 500., 1000., 1500.), # test fluxes [e⁻/Å²/s]
                     n_movies:int=3,             # test movies per flux (the same crystals at every flux)
@@ -566,9 +568,9 @@ def layer_benchmark(seed:int=0,                 # training uses seeds 20,000 + 1
                     progress:bool=False,
                    )->dict:                     # metrics (JSON-able), records, iou, nets, hists, example, timing
     "Train `n_seeds` two-channel U-Nets and score layer assignment and per-layer IoU on disjoint test movies."
-    # test crystals: seed 40,000 + seed since the engine rests upper cubes on lower ones (2026-12); seed 0 was the
+    # test crystals: seed TEST_SEED + seed since the engine rests upper cubes on lower ones (2026-12); seed 0 was the
     # test set before, and its near-tie crystals were studied, so the new engine is scored on crystals never drawn
-    if test_seed is None: test_seed = 40_000 + seed
+    if test_seed is None: test_seed = TEST_SEED + seed
     import time
     t0 = time.time()
     nets, hists = [], []

@@ -163,13 +163,14 @@ def simulate_dynamics(rng:np.random.Generator,
     dth = _ou(rng, (m,), T, jitter_theta, rho_sub)
     home = np.tile(sites[occupied], (T, 1, 1))
     occ, where = occupied.copy(), list(np.flatnonzero(occupied))
+    if allowed is None: allowed = np.ones(len(sites), bool)
     nb = np.sqrt(((sites[:, None] - sites[None]) ** 2).sum(-1)) < 1.2 * a
     np.fill_diagonal(nb, False)
     hops, busy = 0, np.zeros(m, int)
     for f in range(1, n_frames):
         for k in rng.permutation(m):
             if busy[k] > f: continue
-            free = np.flatnonzero(nb[where[k]] & ~occ & (True if allowed is None else allowed))
+            free = np.flatnonzero(nb[where[k]] & ~occ & allowed)
             if len(free) == 0 or rng.uniform() >= hop_rate: continue
             new = rng.choice(free)
             t0, t1 = f * n_sub, min((f + hop_frames) * n_sub, T)
