@@ -64,14 +64,14 @@ def shipped_estimates(ims:list, ids)->tuple:   # p(Janus), Ag fraction, size [at
     p, size, comp = predict_agconet(net, X, meta["mu"], meta["sd"])
     return p, comp, size
 
-def image_features(d:dict)->np.ndarray:   # one cluster's images → (draws, 8)
+def image_features(d:dict)->np.ndarray:   # one cluster's images → (draws, 7)
     "Outline area, axes; integrated contrast of the clean and the noisy image; aperture; log dose, per draw."
     m = d["mask"].astype(bool)
     rp = regionprops(m.astype(np.uint8))[0]
     reg = ndi.binary_dilation(m, iterations=DILATE)
     def contrast(a): return float((1 - a / np.median(a[~reg]))[reg].sum())
     return np.array([[m.sum(), rp.axis_major_length, rp.axis_minor_length, contrast(d["clean"][k]),
-                      contrast(d["noisy"][k]), d["aperture"][k], np.log10(d["dose"][k]), 0.] for k in range(len(d["dose"]))])
+                      contrast(d["noisy"][k]), d["aperture"][k], np.log10(d["dose"][k])] for k in range(len(d["dose"]))])
 
 ROWS = {"outline": [0, 1, 2],
         "outline + class": [0, 1, 2, "cls"],
@@ -85,7 +85,7 @@ def main(out:str=None, seed:int=0):
     cl, ims, label, te, tr = chapter_data(seed)
     n_atoms = np.array([int(c["n_atoms"]) for c in cl])
     x_ag = np.array([float(c["x_ag"]) for c in cl])
-    F = np.stack([image_features(d) for d in ims])                       # (clusters, draws, 8)
+    F = np.stack([image_features(d) for d in ims])                       # (clusters, draws, 7)
     nd = F.shape[1]
     def design(ids, cols):
         return np.c_[tuple(np.repeat(label[ids], nd) if c == "cls" else np.repeat(x_ag[ids], nd) if c == "x"
