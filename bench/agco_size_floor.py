@@ -51,7 +51,7 @@ def chapter_data(seed:int=0):
     te, tr = np.sort(perm[:n_te]), np.sort(perm[n_te + n_va:])
     return cl, ims, label, te, tr
 
-def shipped_estimates(ims:list, ids)->tuple:   # p(Janus), Ag fraction, size [atoms], each (len(ids) * draws,)
+def shipped_estimates(ims:list, ids)->tuple:   # p(Janus), size [atoms], Ag fraction, each (len(ids) * draws,)
     "The shipped chapter 06 pipeline on every noisy image of the clusters `ids`: U-Net denoiser, then the CNN ensemble."
     from chiral_em.core import standardize
     from chiral_em.denoise import net_denoise
@@ -61,8 +61,7 @@ def shipped_estimates(ims:list, ids)->tuple:   # p(Janus), Ag fraction, size [at
     den = load_model(find_model("agco_denoise"))[0]
     X = np.stack([standardize(net_denoise(den, a, ensemble=bool(meta["denoise_ensemble"])))
                   for i in ids for a in ims[i]["noisy"]])
-    p, size, comp = predict_agconet(net, X, meta["mu"], meta["sd"])
-    return p, comp, size
+    return predict_agconet(net, X, meta["mu"], meta["sd"])
 
 def image_features(d:dict)->np.ndarray:   # one cluster's images → (draws, 7)
     "Outline area, axes; integrated contrast of the clean and the noisy image; aperture; log dose, per draw."
@@ -98,7 +97,7 @@ def main(out:str=None, seed:int=0):
         r = dict(mae=float(err.mean()), ci95=[float(v) for v in np.quantile([err[b].mean() for b in boots], [.025, .975])])
         for k, name in enumerate(md.CLASSES): r[name] = float(err[cls_te == k].mean())
         return r
-    p_cnn, x_cnn, size_cnn = shipped_estimates(ims, te)
+    p_cnn, size_cnn, x_cnn = shipped_estimates(ims, te)
     res = {"train mean (baseline)": scored(np.abs(n_atoms[tr].mean() - y_te))}
     for name, cols in ROWS.items():
         m = HistGradientBoostingRegressor(max_iter=300, learning_rate=0.05, random_state=0).fit(design(tr, cols), y_tr)
