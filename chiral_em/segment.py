@@ -74,23 +74,35 @@ def _fill_holes(fg)->np.ndarray:
 
 def _hmax_plateaus(dist:np.ndarray,               # distance map, 0 outside the mask, max > h
                    h:float,                        # marker depth [px]
-                   per_component:bool|None=None,   # None: per component when there are few (< 1 per 1,000 px)
+                   per_component:bool=True,        # False: the whole-image transform (the reference; slower)
                   )->tuple:                        # (rec, plateaus): rec = −imhmin(−dist, h), plateaus its maxima
     """reconstruction(dist − h, dist) and its regional maxima inside the mask. Per 8-connected component the result is
     the same (components meet only through background, where rec is 0, below any peak − h > 0; a component whose peak
-    is ≤ h gets no plateau, as in the whole-image transform), and it skips the sort of every background pixel."""
+    is ≤ h gets no plateau, as in the whole-image transform), and it skips the sort of every background pixel. A
+    component whose map has one regional maximum (most particles) has connected upper level sets, so a path from the
+    peak to any pixel stays at or above that pixel's value: its reconstruction is min(dist, peak − h) and its plateau
+    {dist ≥ peak − h}, with no transform at all; the others are reconstructed one by one."""
     fg = dist > 0
     n, lab = cv2.connectedComponents(fg.astype(np.uint8), connectivity=8)
-    if per_component is None: per_component = (n - 1) * 1000 < dist.size
     if not per_component:
         rec = morphology.reconstruction(dist - h, dist)
         return rec, morphology.local_maxima(rec) & fg
-    rec, peaks = np.zeros_like(dist), np.zeros(dist.shape, bool)
+    top = np.zeros(n)
+    np.maximum.at(top, lab[fg], dist[fg])                            # each component's peak
+    lm = morphology.local_maxima(dist) & fg
+    pl, npl = ndi.label(lm, np.ones((3, 3), int))                    # regional maxima of the map, 8-connected
+    owner = np.zeros(npl + 1, np.int64)
+    owner[pl[lm]] = lab[lm]
+    strong = top > h
+    strong[0] = False
+    one = strong & (np.bincount(owner[1:], minlength=n) == 1)       # a single regional maximum
+    cut = (top - h)[lab]
+    rec, peaks = np.where(one[lab], np.minimum(dist, cut), 0.), one[lab] & (dist >= cut)
     for i, sl in enumerate(ndi.find_objects(lab), 1):
+        if not strong[i] or one[i]: continue
         sl = tuple(slice(max(s.start - 1, 0), s.stop + 1) for s in sl)   # one pixel of background around
         m = lab[sl] == i
         d = np.where(m, dist[sl], 0.)
-        if d.max() <= h: continue
         r = morphology.reconstruction(d - h, d)
         rec[sl][m] = r[m]
         peaks[sl] |= morphology.local_maxima(r) & m
