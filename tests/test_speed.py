@@ -209,3 +209,27 @@ def test_workers_draw_the_same_figures(tmp_path):
     b = run_morphology(files, tmp_path / "w2", verbose=False, workers=2)
     assert a["figures"] == b["figures"] and {"s0_overlay.png", "s1_overlay.png"} <= set(a["figures"])
     for f in a["figures"]: assert (tmp_path / "w1" / f).read_bytes() == (tmp_path / "w2" / f).read_bytes(), f
+
+
+def _slow_call(i):
+    "A call that takes a while; call 3 fails."
+    import time
+    time.sleep(0.05)
+    if i == 3: raise ValueError("bad input 3")
+    return i
+
+
+def test_spread_in_order_with_help_from_here():
+    "`_spread`: futures in call order; this process runs calls from the end while it waits; failures stay in their future."
+    from concurrent.futures import ThreadPoolExecutor
+    from chiral_em.morphology import _spread
+    here, out = [], []
+    with ThreadPoolExecutor(1) as pool:
+        for f in _spread([(_slow_call, (i,)) for i in range(10)], pool.submit, ahead=1,
+                         here=lambda fn, a: here.append(a[0]) or fn(*a)):
+            try: out.append(f.result())
+            except ValueError as e: out.append(str(e))
+    assert out == [0, 1, 2, "bad input 3", 4, 5, 6, 7, 8, 9]
+    assert here and here == sorted(here, reverse=True) and here[0] == 9      # taken from the end, one at a time
+    with ThreadPoolExecutor(2) as pool:                                       # ahead=0 (dask): all submitted, none here
+        assert [f.result() for f in _spread([(_slow_call, (i,)) for i in (0, 1, 2)], pool.submit)] == [0, 1, 2]
