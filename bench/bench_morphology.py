@@ -16,7 +16,10 @@ Sets (built from ../shared/data, skipped when absent):
   genc_2048   2 genc HAADF catalyst images, 2048^2 px (4.2 Mpx): segmentation speed only (the classical segmenter
               segments the support, so it finds few "particles")
 Runs: 1 and 2 workers, figures on and off. `--baseline DIR` also times an older checkout's command (1 worker, figures
-on) on the same files and stores it under "before".
+on) on the same files and stores it under "before". `--ab DIR` instead alternates the older checkout's command and
+this one (2 workers, figures on, `--repeats` times each) and stores both series and their ratio under "ab": a speed-up
+measured on one day, whatever the machine's speed that day (a shared machine's CPU time per task varies 2-3x between
+days).
 Writes results/bench/morphology.json."""
 import argparse, json, os, resource, subprocess, sys, tempfile, threading, time
 from pathlib import Path
@@ -134,13 +137,16 @@ def main(argv=None):
     ap.add_argument("--runs", nargs="+", default=["1-on", "1-off", "2-on", "2-off"],
                     help="workers-figures combinations, e.g. 1-on 2-off")
     ap.add_argument("--keep", action="store_true", help="keep the other runs already in --out (add to them)")
+    ap.add_argument("--ab", help="root of an older checkout: alternate its command and this one (2 workers, figures on)")
+    ap.add_argument("--repeats", type=int, default=3, help="runs of each command with --ab")
     a = ap.parse_args(argv)
     out_json = Path(a.out)
     old = json.loads(out_json.read_text()) if out_json.exists() else {}
     res = dict(machine=dict(cpus=os.cpu_count(), load_avg_at_start=list(os.getloadavg()),
                             note="shared machine: other jobs ran at the same time; see load_avg_* per run"),
                goal="30,000 particles/min on 2 cores (issue 13); paper 001: 6,270/min on a 6-core i7",
-               sets=old.get("sets", {}), runs=old.get("runs", {}) if a.keep else {}, before=old.get("before", {}))
+               sets=old.get("sets", {}), runs=old.get("runs", {}) if a.keep else {}, before=old.get("before", {}),
+               ab=old.get("ab", {}))
     def save():
         out_json.parent.mkdir(parents=True, exist_ok=True)
         out_json.write_text(json.dumps(res, indent=1) + "\n")
@@ -155,6 +161,21 @@ def main(argv=None):
         for name, files in sets.items():
             res["sets"][name] = [str(f.relative_to(SHARED)) if str(f).startswith(str(SHARED)) else f.name
                                  for f in files]
+            if a.ab:
+                series = dict(before=[], after=[])
+                for rep in range(a.repeats):
+                    for label, root in (("before", a.ab), ("after", str(ROOT))):
+                        r = run_cli(files, tmp / "out" / f"ab_{name}_{label}_{rep}", root, ["--workers", "2"])
+                        series[label].append(r)
+                        print("ab", name, label, rep, r, flush=True)
+                mean = {k: float(np.mean([r["wall_s"] for r in v])) for k, v in series.items()}
+                cpu = {k: float(np.mean([r["cpu_s"] for r in v])) for k, v in series.items()}
+                res["ab"][name] = dict(baseline=a.baseline_label, runs="2 workers, figures on, alternating", **series,
+                                       wall_s_mean=mean, cpu_s_mean=cpu,
+                                       wall_ratio_after_before=round(mean["after"] / mean["before"], 3),
+                                       cpu_ratio_after_before=round(cpu["after"] / cpu["before"], 3))
+                save()
+                continue
             for run in a.runs:
                 workers, figures = int(run[0]), run.endswith("on")
                 key = f"{name}/workers={workers}/figures={'on' if figures else 'off'}"
