@@ -58,7 +58,7 @@ def _fringes(rng:np.random.Generator, yy:np.ndarray, xx:np.ndarray, period=(2.5,
 
 # %% auto #0
 __all__ = ['DATA_VERSION', 'EXPONENT', 'METALS', 'SUPPORTS', 'SUPPORT_P', 'CATALYST_RANGES', 'scattering_power',
-           'support_thickness', 'place_metal', 'scan_image', 'render_catalyst']
+           'support_thickness', 'place_metal', 'scan_image', 'particle_snr', 'render_catalyst']
 
 # %% ../../nbs/12b_catalyst.ipynb #eead3149
 def support_thickness(rng:np.random.Generator, field:int,  # the scene's generator, image edge [px]
@@ -149,8 +149,30 @@ def scan_image(signal:np.ndarray,          # noise-free HAADF signal, 1 = a medi
         img = cv2.imdecode(buf, cv2.IMREAD_GRAYSCALE).astype(np.float32) / 255
     return img.astype(np.float32)
 
+def particle_snr(labels:np.ndarray,   # int instance labels, 0 = background
+                 metal:np.ndarray,    # blurred metal signal (1 = a median particle's centre)
+                 support:np.ndarray,  # blurred support signal, same units
+                 counts:float,        # detected counts at signal 1
+                 scan_noise:float=0., # read-out noise σ [signal units]
+                )->np.ndarray:        # float64 (labels.max() + 1,): SNR of each label (index 0 unused)
+    "How visible each particle is: its mean metal signal over the noise of that mean and the support's grain around it."
+    snr = np.zeros(int(labels.max()) + 1)
+    for i, sl in enumerate(ndi.find_objects(labels), 1):
+        if sl is None: continue
+        n = int((labels[sl] == i).sum())
+        r = max(int(np.sqrt(n / np.pi)), 2)                         # the ring is one particle radius wide
+        sl = tuple(slice(max(a.start - r, 0), a.stop + r) for a in sl)
+        p = labels[sl] == i
+        ring = ndi.binary_dilation(p, iterations=r) & (labels[sl] == 0)
+        grain = support[sl] - ndi.gaussian_filter(support[sl], r)      # texture at the particle's scale, not slopes
+        texture = float(grain[ring].std()) if ring.sum() > 3 else 0.
+        mean_signal = float((metal[sl] + support[sl])[p].mean())
+        snr[i] = metal[sl][p].mean() / max(np.sqrt((mean_signal / counts + scan_noise ** 2) / n + texture ** 2), 1e-9)
+    return snr
+
 def render_catalyst(rng:np.random.Generator,  # the scene's generator
                     field:int=160,            # image edge [px]
+                    visible_snr:float|None=None,  # label only particles at least this visible (`particle_snr`); None: all
                     **ranges,                 # overrides of CATALYST_RANGES entries, each a (lo, hi) pair
                    )->tuple:                  # (image float32 [0, 1], labels int32, info dict)
     "One HAADF-STEM scene of a supported metal catalyst, with instance labels of the metal particles (label = on top)."
@@ -176,9 +198,17 @@ def render_catalyst(rng:np.random.Generator,  # the scene's generator
         if fringes: t = t * _fringes(rng, *np.mgrid[sl], (2.5, 6.), (0.05, 0.3))
         tm[sl] += t.astype(np.float32)
         lab[sl][cov > 0.5] = i + 1
-    signal = (ps * ts + pm * tm) / (pm * d * s)
-    img = scan_image(signal, rng, u("blur"), lu("counts"), u("scan_noise"), u("line_noise"), u("gamma"),
+    blur, counts, scan_noise = u("blur"), lu("counts"), u("scan_noise")
+    img = scan_image((ps * ts + pm * tm) / (pm * d * s), rng, blur, counts, scan_noise, u("line_noise"), u("gamma"),
                      int(u("jpeg")) if rng.random() < 0.6 else None)
-    info = dict(sampling=s, diameter=d, metal=metal, support=support, n=len(parts))
+    hidden = 0
+    if visible_snr is not None and lab.max():
+        snr = particle_snr(lab, ndi.gaussian_filter(tm * (1 / (d * s)), blur),
+                           ndi.gaussian_filter(ts * (ps / (pm * d * s)), blur), counts, scan_noise)
+        keep = snr >= visible_snr
+        keep[0] = False
+        hidden = int(lab.max() - keep[1:].sum())
+        lab = (np.cumsum(keep) * keep)[lab].astype(np.int32)
+    info = dict(sampling=s, diameter=d, metal=metal, support=support, n=len(parts) - hidden, hidden=hidden)
     return img, lab, info
 
