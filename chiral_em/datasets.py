@@ -12,8 +12,8 @@ from .core import check_image, shared_data
 from .emio import EMImage, nm_to_angstrom, read_image
 
 # %% auto #0
-__all__ = ['LOADERS', 'SPLITS', 'CHEN_CLASSES', 'FRIEDL_CLASSES', 'PARTICLESPY_PIXEL_SIZE', 'DatasetMissing', 'Sample',
-           'data_dir', 'read_grey', 'to_classes', 'instances', 'register', 'available', 'load', 'load_stach',
+__all__ = ['LOADERS', 'SPLITS', 'CHEN_CLASSES', 'FRIEDL_CLASSES', 'GENC_BF_FILES', 'PARTICLESPY_PIXEL_SIZE', 'DatasetMissing',
+           'Sample', 'data_dir', 'read_grey', 'to_classes', 'instances', 'register', 'available', 'load', 'load_stach',
            'load_temseg', 'scale_bar_px', 'degeorge_scale_bar', 'degeorge_pixel_size', 'load_degeorge',
            'load_genc_tomo', 'load_chen', 'load_friedl', 'yolo_boxes', 'load_genc_yolo', 'load_ziatdinov',
            'load_particlespy']
@@ -275,10 +275,13 @@ def yolo_boxes(path:Path, width:int, height:int)->np.ndarray:  # (n, 5) [class, 
     cx, cy, w, h = b[:, 1] * width, b[:, 2] * height, b[:, 3] * width, b[:, 4] * height
     return np.c_[b[:, 0], cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2]
 
+GENC_BF_FILES = ("PtC1", "PtC2", "PtCo1", "PtCo3", "Pt_carbon1", "Pt_carbon2")  # BF-TEM (dark particles); the rest HAADF
+
 def _genc_yolo_sample(p:Path)->Sample:
     img = read_grey(p)
     meta = _meta("genc_catalyst_np_yolo", None, p, "unknown: the JPEGs carry no calibration (MANIFEST)",
-                 "human-corrected YOLO boxes", classes=("nanoparticle",))
+                 "human-corrected YOLO boxes", classes=("nanoparticle",),
+                 contrast="bf" if p.stem in GENC_BF_FILES else "haadf")
     boxes = yolo_boxes(p.parent.parent/"labels"/f"{p.stem}.txt", img.shape[1], img.shape[0])
     return Sample(img, boxes=boxes, meta=meta)
 
