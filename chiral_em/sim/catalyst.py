@@ -198,6 +198,7 @@ def render_catalyst(rng:np.random.Generator,  # the scene's generator
         if fringes: t = t * _fringes(rng, *np.mgrid[sl], (2.5, 6.), (0.05, 0.3))
         tm[sl] += t.astype(np.float32)
         lab[sl][cov > 0.5] = i + 1
+    from skimage import segmentation
     blur, counts, scan_noise = u("blur"), lu("counts"), u("scan_noise")
     img = scan_image((ps * ts + pm * tm) / (pm * d * s), rng, blur, counts, scan_noise, u("line_noise"), u("gamma"),
                      int(u("jpeg")) if rng.random() < 0.6 else None)
@@ -208,7 +209,7 @@ def render_catalyst(rng:np.random.Generator,  # the scene's generator
         keep = snr >= visible_snr
         keep[0] = False
         hidden = int(lab.max() - keep[1:].sum())
-        lab = (np.cumsum(keep) * keep)[lab].astype(np.int32)
+        lab = segmentation.relabel_sequential(np.where(keep[lab], lab, 0))[0].astype(np.int32)
     info = dict(sampling=s, diameter=d, metal=metal, support=support, n=len(parts) - hidden, hidden=hidden)
     return img, lab, info
 
