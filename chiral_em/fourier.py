@@ -4,7 +4,8 @@
 
 # %% auto #0
 __all__ = ['radial_nps', 'fit_mtf', 'vacuum_patches', 'friedel_pairs', 'masked_power', 'ring_normalise', 'fringe_sets',
-           'zone_axis_ratio', 'lattice_period', 'lattice_sampling', 'window_starts', 'sliding_window_predict']
+           'zone_axis_ratio', 'zone_axis_spectrum', 'rotate_spectra', 'zone_axis_score', 'lattice_period',
+           'lattice_sampling', 'window_starts', 'sliding_window_predict']
 
 # %% ../nbs/23_fourier.ipynb #c22936367
 import numpy as np
@@ -155,6 +156,52 @@ def zone_axis_ratio(image:np.ndarray,   # HRTEM image (h, w)
     sets = fringe_sets(friedel_pairs(P, kmin, kmax, nsig), min_angle)[:n_pairs]
     sets = [I for I in sets if I >= min_rel * sets[0]]
     return sets[0] / sets[-1] if len(sets) >= 2 else float("inf")
+
+# %% ../nbs/23_fourier.ipynb #zas00002
+def zone_axis_spectrum(image:np.ndarray,    # HRTEM image (h, w)
+                       mask:np.ndarray,     # particle mask (h, w)
+                       sampling:float,      # [Å/px]
+                       d_range=(1.2, 3.0),  # lattice spacings kept [Å]
+                       field:float=51.2,    # FFT size [Å]: one spectrum pixel is 1/field Å⁻¹
+                       half:int=48,         # half the edge of the returned crop [spectrum px]
+                      )->np.ndarray:        # (2 half, 2 half) float32 log(1 + ring-normalised power); zeros: no particle
+    "Input of the learned zone-axis score: the particle's ring-normalised log power spectrum at a fixed reciprocal sampling."
+    if image.shape != mask.shape: raise ValueError(f"image {image.shape} and mask {mask.shape} differ")
+    if not sampling > 0: raise ValueError(f"sampling must be > 0 Å/px, got {sampling}")
+    pad = int(round(field / sampling))
+    kmin, kmax = int(pad * sampling / d_range[1]), int(np.ceil(pad * sampling / d_range[0]))
+    if kmax + 1 >= half: raise ValueError(f"half = {half} px does not hold the annulus (radius {kmax} px): raise half")
+    if mask.sum() < 16: return np.zeros((2 * half, 2 * half), np.float32)
+    P = ring_normalise(masked_power(image, mask, pad), kmin, kmax)
+    c = pad // 2
+    return np.log1p(P[c - half:c + half, c - half:c + half]).astype(np.float32)
+
+def rotate_spectra(x:np.ndarray,             # (B, 1, H, W) spectra
+                   rng:np.random.Generator,  # draws the angles and mirrors
+                  )->np.ndarray:             # (B, 1, H, W) float32, each rotated by a random angle, half of them mirrored
+    "Training augmentation: random in-plane rotation (any angle, bilinear) and mirror of each spectrum about its centre."
+    import torch
+    import torch.nn.functional as F
+    x = torch.as_tensor(np.asarray(x, np.float32))
+    if x.ndim != 4: raise ValueError(f"need (B, C, H, W) spectra, got {tuple(x.shape)}")
+    n = len(x)
+    th = torch.as_tensor(rng.uniform(0, 2 * np.pi, n), dtype=torch.float32)
+    fl = torch.as_tensor(np.where(rng.random(n) < .5, -1., 1.), dtype=torch.float32)
+    A = torch.stack([torch.stack([torch.cos(th) * fl, -torch.sin(th), 0 * th], 1),
+                     torch.stack([torch.sin(th) * fl, torch.cos(th), 0 * th], 1)], 1)
+    return F.grid_sample(x, F.affine_grid(A, list(x.shape), align_corners=False), align_corners=False).numpy()
+
+def zone_axis_score(net,                    # a trained nets.SpectrumNet
+                    spectra:np.ndarray,     # (H, W) or (n, H, W) from zone_axis_spectrum
+                   )->np.ndarray:           # probability that the particle is on a zone axis, one per spectrum
+    "The learned zone-axis score of one or more particles."
+    import torch
+    s = np.asarray(spectra, np.float32)
+    if s.ndim == 2: s = s[None]
+    if s.ndim != 3: raise ValueError(f"need (H, W) or (n, H, W) spectra, got {s.shape}")
+    net.eval()
+    with torch.no_grad(): return torch.sigmoid(net(torch.from_numpy(s[:, None]))[:, 0]).numpy()
+
 
 # %% ../nbs/23_fourier.ipynb #lat00002
 def lattice_period(image:np.ndarray,       # atomic-resolution image (h, w)
