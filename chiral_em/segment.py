@@ -281,11 +281,17 @@ ZONE_AXIS = dict(n_pairs=3, ring_norm=True)   # chapter 05's validation choice; 
 def segment_particles(image:np.ndarray, model, meta:dict,  # image at any sampling, network + metadata
                       sampling:float=None,  # sampling of `image` [Å/px]; None = the network's
                       threshold:float=0.5, min_area:float=20.,  # probability threshold, smallest particle [Å²]
-                      window:int=512, halo:int=64)->dict:
-    "Particle probability, labels and Fourier zone-axis ratio per particle; the 'scaled' map = probability / R."
+                      window:int=512, halo:int=64,
+                      za_net=None,          # a trained nets.SpectrumNet: learned zone-axis probability; None: ratio only
+                      za_meta:dict=None,    # its metadata: spectrum `field` [Å], `half` [px], `d_range` [Å], `p_thr`
+                     )->dict:
+    "Particle probability, labels and zone-axis scores per particle (Fourier ratio R; learned probability with `za_net`)."
     from skimage.measure import label, regionprops
+    from chiral_em.fourier import zone_axis_spectrum, zone_axis_score
     s = meta["sampling"]
     za, r_thr = dict(ZONE_AXIS, **meta.get("zone_axis", {})), meta.get("zone_axis_r_thr")
+    zm = dict(za_meta or {})
+    spec_kw = {k: zm[k] for k in ("field", "half", "d_range") if k in zm}
     img = to_sampling(image, sampling or s, s)
     prob = network_map(img, model, meta, 0, window, halo)
     lab = label(prob > threshold)
@@ -296,8 +302,14 @@ def segment_particles(image:np.ndarray, model, meta:dict,  # image at any sampli
             continue
         R = zone_axis_ratio(img, lab == r.label, s, pad=int(2 ** np.ceil(np.log2(max(r.image.shape) + 16))), **za)
         scaled[lab == r.label] = prob[lab == r.label] / R
+        p = float("nan")
+        if za_net is not None:
+            try: p = float(zone_axis_score(za_net, zone_axis_spectrum(img, lab == r.label, s, **spec_kw))[0])
+            except ValueError: pass   # particle larger than the spectrum's field: outside what the net was trained on
+        on = (bool(p >= zm["p_thr"]) if np.isfinite(p) else None) if "p_thr" in zm else \
+             (None if r_thr is None else bool(R <= r_thr))
         rows.append(dict(label=r.label, area_A2=r.area * s * s, y_A=r.centroid[0] * s, x_A=r.centroid[1] * s,
-                         ratio=R, score=1 / R, on_axis=None if r_thr is None else bool(R <= r_thr)))
+                         ratio=R, score=1 / R, za_prob=p, on_axis=on))
     back = lambda a, o: zoom(a, np.array(image.shape) / np.array(a.shape), order=o)[:image.shape[0], :image.shape[1]]
     same = img.shape == image.shape
     return dict(prob=prob if same else back(prob, 1), labels=lab if same else back(lab, 0),
@@ -452,6 +464,11 @@ def segment_files(images:Param("image files or folders", nargs="+"),
               f"it runs through the command's entry point (`chiral-em segment`, `chiral_em.catalyst.main`)",
               file=sys.stderr)
         return 2
+    za_net = za_meta = None   # the learned zone-axis score, where chapter 05 chose it on validation
+    if kind == "particles" and meta.get("zone_axis_method") == "learned":
+        try: za_net, za_meta = load_model(find_model(meta.get("zone_axis_model", "zone_axis_spectrum")))
+        except (FileNotFoundError, OSError, ValueError) as e:
+            print(f"chiral-em segment: warning: {e}; on_axis from the ratio R instead", file=sys.stderr)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     summary, batch = [], iter_images(images)
@@ -460,9 +477,9 @@ def segment_files(images:Param("image files or folders", nargs="+"),
             s, src = sampling_for(im.data, pixel_size, im.pixel_size, lattice_spacing, meta["sampling"], str(im.path))
             data = im.data if keep_annotations else fill_annotations(im.data)[0]
             if kind == "particles":
-                r = segment_particles(data, net, meta, s, threshold or 0.5)
+                r = segment_particles(data, net, meta, s, threshold or 0.5, za_net=za_net, za_meta=za_meta)
                 write_label_tif(out / f"{im.path.stem}_labels.tif", r["labels"].astype(np.uint16), angstrom_to_nm(s))
-                cols = ["label", "area_A2", "x_A", "y_A", "ratio", "score", "on_axis"]
+                cols = ["label", "area_A2", "x_A", "y_A", "ratio", "score", "za_prob", "on_axis"]
                 _write_csv(out / f"{im.path.stem}_particles.csv", cols, [[p[c] for c in cols] for p in r["particles"]])
                 overlay_png(out / f"{im.path.stem}_overlay.png", im.data, r["labels"])
                 n = len(r["particles"])
