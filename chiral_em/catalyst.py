@@ -68,7 +68,68 @@ def segment_catalyst(image:np.ndarray, net, meta:dict,     # 2-D HAADF image, ne
 
 # %% auto #0
 __all__ = ['CATALYST_RADII', 'CATALYST_LOSSES', 'catalyst_batch', 'train_catalyst_net', 'catalyst_maps', 'segment_catalyst',
-           'catalyst_file', 'catalyst_files', 'main']
+           'prune_blobs', 'blob_log', 'catalyst_file', 'catalyst_files', 'main']
+
+# %% ../nbs/20c_catalyst.ipynb #b10b0002
+import math
+from scipy import ndimage as _ndi, spatial as _spatial
+
+def prune_blobs(blobs:np.ndarray,     # (n, 3) rows (row, col, sigma) [px], as `skimage.feature.blob_log` finds them
+                overlap:float=0.5,    # a blob overlapping a larger one by more than this area fraction is removed
+               )->np.ndarray:         # the remaining rows, in their order
+    "`skimage.feature.blob._prune_blobs` for 2-D blobs with one σ: the same rows, with the overlaps computed at once."
+    blobs = np.asarray(blobs)
+    if blobs.ndim != 2 or blobs.shape[1] != 3: raise ValueError(f"blobs must be (n, 3) rows (row, col, sigma), got {blobs.shape}")
+    if len(blobs) == 0: return blobs
+    sig = blobs[:, -1]
+    pairs = np.array(list(_spatial.cKDTree(blobs[:, :-1]).query_pairs(2 * sig.max() * math.sqrt(2))))  # skimage's order
+    if len(pairs) == 0: return blobs
+    i, j = pairs[:, 0], pairs[:, 1]
+    first = sig[i] > sig[j]                                  # blob i is the larger: r_i = 1, r_j = σ_j / σ_i
+    one = np.ones_like(sig[i])
+    r1, r2 = np.where(first, one, sig[i] / sig[j]), np.where(first, sig[j] / sig[i], one)
+    sc = np.where(first, sig[i], sig[j]) * blobs.dtype.type(math.sqrt(2))
+    d = np.sqrt((blobs[j, 0] / sc - blobs[i, 0] / sc) ** 2 + (blobs[j, 1] / sc - blobs[i, 1] / sc) ** 2)
+    ov = np.zeros_like(d)
+    inside = d <= np.abs(r1 - r2)
+    part = ~(d > r1 + r2) & ~inside
+    ov[inside] = 1
+    dd, a1, a2 = d[part], r1[part], r2[part]
+    f = d.dtype
+    c1 = np.clip((dd ** 2 + a1 ** 2 - a2 ** 2) / (2 * dd * a1), -1, 1)
+    c2 = np.clip((dd ** 2 + a2 ** 2 - a1 ** 2) / (2 * dd * a2), -1, 1)
+    a, b, c, e = -dd + a2 + a1, dd - a2 + a1, dd + a2 - a1, dd + a2 + a1
+    lens = (0.5 * np.sqrt(np.abs(a * b * c * e).astype(np.float64))).astype(f)     # skimage: math.sqrt, then its type
+    area = (a1 ** 2 * np.arccos(c1.astype(np.float64)).astype(f) + a2 ** 2 * np.arccos(c2.astype(np.float64)).astype(f)
+            - lens)
+    ov[part] = area / (f.type(math.pi) * np.minimum(a1, a2) ** 2)
+    alive = np.ones(len(blobs), bool)
+    for k in np.nonzero(ov > overlap)[0]:                    # in order; a pruned blob removes nothing
+        p, q = i[k], j[k]
+        if alive[p] and alive[q]: alive[q if first[k] else p] = False
+    return blobs[alive]
+
+def blob_log(image:np.ndarray,            # 2-D image
+             min_sigma:float=1, max_sigma:float=50, num_sigma:int=10,  # σ range [px], linearly spaced
+             threshold:float=0.2,         # lowest scale-normalised LoG response of a blob
+             overlap:float=0.5,           # see `prune_blobs`
+            )->np.ndarray:                # (n, 3) rows (row, col, sigma) [px]
+    "`skimage.feature.blob_log` (2-D, scalar σ, linear σ steps, borders included), the same blobs, pruned faster."
+    from skimage.feature import peak_local_max
+    from skimage.util import img_as_float
+    image = np.asarray(image)
+    if image.ndim != 2 or image.dtype.kind not in "biuf":
+        raise ValueError(f"blob_log needs one 2-D image of numbers, got {image.dtype} of shape {image.shape}")
+    image = img_as_float(image)                              # (no float32 cast: skimage keeps float64 input)
+    f = np.float32 if image.dtype == np.float32 else np.float64
+    image = image.astype(f, copy=False)
+    sigma_list = np.linspace(np.full(2, min_sigma, f), np.full(2, max_sigma, f), num_sigma)
+    cube = np.empty(image.shape + (num_sigma,), dtype=f)
+    for k, s in enumerate(sigma_list): cube[..., k] = -_ndi.gaussian_laplace(image, s) * np.mean(s) ** 2
+    lm = peak_local_max(cube, threshold_abs=threshold, threshold_rel=None, exclude_border=(0, 0, 0),
+                        footprint=np.ones((3, 3, 3)))
+    if lm.size == 0: return np.empty((0, 3))
+    return prune_blobs(np.hstack([lm[:, :-1].astype(f), sigma_list[lm[:, -1]][:, :1]]), overlap)
 
 # %% ../nbs/20c_catalyst.ipynb #641ff8cf
 def catalyst_file(im,                       # `emio` image (data, pixel_size [nm/px] or None, path)

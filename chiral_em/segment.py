@@ -300,11 +300,12 @@ def segment_particles(image:np.ndarray, model, meta:dict,  # image at any sampli
         if r.area * s * s < min_area:
             lab[lab == r.label] = 0
             continue
-        R = zone_axis_ratio(img, lab == r.label, s, pad=int(2 ** np.ceil(np.log2(max(r.image.shape) + 16))), **za)
-        scaled[lab == r.label] = prob[lab == r.label] / R
+        m = lab == r.label
+        R = zone_axis_ratio(img, m, s, pad=int(2 ** np.ceil(np.log2(max(r.image.shape) + 16))), **za)
+        scaled[m] = prob[m] / R
         p = float("nan")
         if za_net is not None:
-            try: p = float(zone_axis_score(za_net, zone_axis_spectrum(img, lab == r.label, s, **spec_kw))[0])
+            try: p = float(zone_axis_score(za_net, zone_axis_spectrum(img, m, s, **spec_kw))[0])
             except ValueError: pass   # particle larger than the spectrum's field: outside what the net was trained on
         on = (bool(p >= zm["p_thr"]) if np.isfinite(p) else None) if "p_thr" in zm else \
              (None if r_thr is None else bool(R <= r_thr))
