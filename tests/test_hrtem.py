@@ -92,3 +92,15 @@ def test_shipped_haadf_catalyst_network():
     assert meta["input_kind"] == "haadf" and meta["sampling"] is None and len(meta["losses"]) == 2
     assert 0 < meta["threshold"] < 1 and meta["h"] > 0
     with torch.no_grad(): assert net(torch.zeros(meta["example_input"])).shape[1] == 2
+
+
+def test_shipped_zone_axis_network():
+    "Chapter 05 ships the learned zone-axis score; the particle network names it when it was chosen on validation."
+    if "zone_axis_spectrum" not in models.packaged_models(): pytest.skip("zone_axis_spectrum not shipped yet: run chapter 05")
+    from chiral_em.fourier import zone_axis_score
+    net, meta = models.load_model(models.find_model("zone_axis_spectrum"))
+    assert meta["input_kind"] == "power_spectrum" and meta["field"] == 51.2 and 0 < meta["p_thr"] < 1
+    p = zone_axis_score(net, np.zeros(meta["example_input"][2:], np.float32))
+    assert p.shape == (1,) and 0 <= p[0] <= 1
+    _, pmeta = models.load_model(models.find_model("particles_msd"))
+    assert pmeta.get("zone_axis_method") in ("learned", "ratio")
