@@ -115,15 +115,19 @@ _HALF_ULP = 2.0 ** -25   # float32: x + 0.5 > 0.5 ⇔ x > 2⁻²⁵ (ties to eve
 
 def _t32(v): return torch.as_tensor(np.asarray(v), dtype=torch.float32)
 
-def _resim_masks(prm:dict,            # p (clipped ≥ 0.3), d, ratio, phase: arrays [B]
-                 native, size:int, corrected:bool=False):  # (masks float32 0/1 [B,size,size], transposed [B] bool)
-    """`(shape_alpha(prm, native, size)[0] > 0.5) & ~band`, bit for bit, with half the full-size passes. Each shape is
-    drawn with u along the columns; shapes whose long side shape_alpha turns vertical come out transposed."""
+def _frame_box(prm:dict, corrected:bool=False):  # p (clipped ≥ 0.3), d, ratio, phase: arrays [B]
+    "Tabulated radius R [B,N_THETA] and bounding box x0, x1, y0, y1 [B] of each shape, as `shape_alpha` computes them."
     th = torch.linspace(-math.pi, math.pi, N_THETA + 1)[:-1] + math.pi / N_THETA
     R = superellipse_radius(th[None], *(_t32(prm[k])[:, None] for k in ("p", "d", "ratio", "phase")),
                             corrected=corrected)
     x, y = R * torch.cos(th), R * torch.sin(th)
-    x0, x1, y0, y1 = x.amin(1), x.amax(1), y.amin(1), y.amax(1)
+    return R, x.amin(1), x.amax(1), y.amin(1), y.amax(1)
+
+def _resim_masks(prm:dict,            # p (clipped ≥ 0.3), d, ratio, phase: arrays [B]
+                 native, size:int, corrected:bool=False):  # (masks float32 0/1 [B,size,size], bbox w, h [B])
+    """`(shape_alpha(prm, native, size)[0] > 0.5) & ~band`, bit for bit, with half the full-size passes. Each shape is
+    drawn with u along the columns; shapes whose long side shape_alpha turns vertical (w > h) come out transposed."""
+    R, x0, x1, y0, y1 = _frame_box(prm, corrected)
     w, h = x1 - x0, y1 - y0
     long = torch.maximum(w, h)
     padu = 2.0 * long / _t32(native)
@@ -136,7 +140,7 @@ def _resim_masks(prm:dict,            # p (clipped ≥ 0.3), d, ratio, phase: ar
     rho = torch.sqrt_((U * U)[:, None, :] + (V * V)[:, :, None])
     delta = torch.gather(R, 1, idx.view(B, -1)).view(B, size, size).sub_(rho).div_(s[:, None, None])
     keep = (g.abs()[None] * s[:, None]) <= (torch.minimum(w, h) / 2 + padu)[:, None]      # not in the side bands
-    return (delta > _HALF_ULP).float().mul_(keep[:, None, :].float()), w > h
+    return (delta > _HALF_ULP).float().mul_(keep[:, None, :].float()), w, h
 
 def resim_jaccard(masks,             # input masks [N,size,size], long side vertical OR any rot90 (both tried)
                   params,            # predicted (p, d, L_ratio) [N,>=3]
@@ -155,24 +159,37 @@ def resim_jaccard(masks,             # input masks [N,size,size], long side vert
     phases, out = np.arange(n_phase) * 2 * np.pi / n_phase, np.zeros(N)
     best = torch.zeros((N, size, size), dtype=torch.bool) if return_masks else None
     P, nat = np.asarray(params, np.float32), np.asarray(native, np.float32)
-    for i in range(0, N, chunk):
-        sl = slice(i, i + chunk)
-        k = len(P[sl])
-        prm = dict(p=np.clip(np.repeat(P[sl, 0], n_phase), 0.3, None),
-                   d=np.repeat(np.clip(np.round(P[sl, 1]), 1, 6), n_phase),
-                   ratio=np.repeat(np.clip(P[sl, 2], 1, None), n_phase), phase=np.tile(phases, k))
-        sim, T = _resim_masks(prm, np.repeat(nat[sl], n_phase), size, corrected)
-        sim, T = sim.view(k, n_phase, size * size), T.view(k, n_phase)
-        bmm = lambda a: torch.bmm(sim, a[sl].view(k, -1, 1))[..., 0]
-        inter = torch.where(T, bmm(mt), bmm(m))                               # transposed shapes: transposed masks
-        union = (sim.sum(2) + msum[sl][:, None] - inter).clamp(min=1)          # exact: 0/1 sums in float32
-        jac = inter.long() / union.long()
-        out[sl] = jac.amax(1).numpy()
-        if return_masks:                                                     # the winning phase, in the mask's frame
-            b = jac.argmax(1)
-            sb, tb = sim[torch.arange(k), b].view(k, size, size).bool(), T[torch.arange(k), b]
-            sb = torch.where(tb[:, None, None], sb.transpose(1, 2), sb)
-            best[sl] = torch.where(tall[sl][:, None, None], sb, torch.rot90(sb, -1, (1, 2)))
+    d = np.clip(np.nan_to_num(np.round(P[:, 1]), nan=1.0), 1, 6).astype(int)
+    n_distinct = np.where(n_phase % d == 0, n_phase // d, n_phase)   # R has period 2π/d in θ + φ: when d divides
+    for nd in np.unique(n_distinct):                                  # n_phase, phases k ≥ n_phase/d repeat shapes
+        rows = np.flatnonzero(n_distinct == nd)
+        per = max(1, chunk * n_phase // nd)                           # particles per batch: ≈ chunk·n_phase shapes
+        for i in range(0, len(rows), per):
+            r = rows[i:i + per]
+            sl, k = torch.as_tensor(r), len(r)
+            prm = dict(p=np.clip(np.repeat(P[r, 0], nd), 0.3, None), d=np.repeat(np.clip(np.round(P[r, 1]), 1, 6), nd),
+                       ratio=np.repeat(np.clip(P[r, 2], 1, None), nd), phase=np.tile(phases[:nd], k))
+            sim, w, h = _resim_masks(prm, np.repeat(nat[r], nd), size, corrected)
+            sim, rep = sim.view(k, nd, size * size), n_phase // nd
+            T = (w > h).view(k, 1, nd).expand(k, rep, nd).clone()     # a repeat's frame is transposed like its first,
+            ii, jj = ((w - h).abs() <= 1e-4 * torch.maximum(w, h)).view(k, nd).nonzero(as_tuple=True)
+            if rep > 1 and len(ii):                           # except where rounding flips a near-square "long side"
+                q, rr = r[ii.numpy()], torch.arange(1, rep)
+                x0, x1, y0, y1 = _frame_box(dict(p=np.clip(np.repeat(P[q, 0], rep - 1), 0.3, None),
+                                                 d=np.repeat(np.clip(np.round(P[q, 1]), 1, 6), rep - 1),
+                                                 ratio=np.repeat(np.clip(P[q, 2], 1, None), rep - 1),
+                                                 phase=phases[(jj[:, None] + nd * rr).view(-1).numpy()]), corrected)[1:]
+                T[ii[:, None], rr[None], jj[:, None]] = ((x1 - x0) > (y1 - y0)).view(len(q), rep - 1)
+            bmm = lambda a: torch.bmm(sim, a[sl].view(k, -1, 1))[..., 0]
+            tot = sim.sum(2) + msum[sl][:, None]
+            ji = [(i_ := bmm(a)).long() / (tot - i_).clamp(min=1).long() for a in (m, mt)]   # exact: 0/1 sums
+            jac = torch.where(T, ji[1][:, None], ji[0][:, None]).view(k, n_phase)   # transposed: transposed mask
+            out[r] = jac.amax(1).numpy()
+            if return_masks:                                                 # the winning phase, in the mask's frame
+                b = jac.argmax(1)
+                sb, tb = sim[torch.arange(k), b % nd].view(k, size, size).bool(), T.view(k, n_phase)[torch.arange(k), b]
+                sb = torch.where(tb[:, None, None], sb.transpose(1, 2), sb)
+                best[sl] = torch.where(tall[sl][:, None, None], sb, torch.rot90(sb, -1, (1, 2)))
     return (out, best.numpy()) if return_masks else out
 
 # %% ../nbs/24_shape.ipynb #c97771090

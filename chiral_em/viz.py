@@ -269,10 +269,12 @@ def resim_overlay(crops,                 # grey crops [N,44,44] in [0, 1]
 
 # %% ../nbs/26_viz.ipynb #c09651492
 def overlay(img, labels, df, group:str="group",
-            pixel_size_nm:float|None=None):   # [nm/px]; draws a scale bar when given
+            pixel_size_nm:float|None=None,    # [nm/px]; draws a scale bar when given
+            max_px:int|None=None):            # reduce the blended image to this long side [px] (area average) before
+                                              # drawing: a 6-inch figure at 100 dpi shows ~460 px of it
     """Micrograph with each particle coloured by its group (paper Fig. 4a). The particles are blended into the grey
     image (alpha 0.45) here, in 8 bits: matplotlib then resamples one 8-bit RGB image, not a float image and a float64
-    RGBA layer of the micrograph's size (48 MB instead of 537 MB for a 4k x 4k image)."""
+    RGBA layer of the micrograph's size (48 MB instead of 537 MB for a 4k x 4k image); with `max_px`, a reduced copy."""
     import matplotlib.pyplot as plt
     labels = np.asarray(labels)
     lut = np.zeros(int(labels.max()) + 1, int)
@@ -285,7 +287,13 @@ def overlay(img, labels, df, group:str="group",
     m = on[labels]
     rgb[m] = (0.55 * rgb[m] + 0.45 * 255 * colour[labels[m]] + 0.5).astype(np.uint8)
     fig, ax = plt.subplots(figsize=(6, 6))
-    ax.imshow(rgb)
+    H, W = labels.shape
+    if max_px and max(H, W) > max_px:             # the axes keep the micrograph's pixel coordinates (scale bar)
+        import cv2
+        f = max_px / max(H, W)
+        rgb = cv2.resize(rgb, (max(1, round(W * f)), max(1, round(H * f))), interpolation=cv2.INTER_AREA)
+        ax.imshow(rgb, extent=(-0.5, W - 0.5, H - 0.5, -0.5))
+    else: ax.imshow(rgb)
     ax.axis("off")
     from matplotlib.patches import Patch
     ax.legend(handles=[Patch(color=group_colour(g), label=f"group {g}") for g in sorted(set(lut[lut > 0]))],
