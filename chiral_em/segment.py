@@ -195,11 +195,13 @@ def segment_default(img,                    # 2-D micrograph, any dtype
     def run(x):
         x = stretch(x, 0.5, 99.5)
         x1 = filters.gaussian(x, 1)
-        if (polarity_dark(x1) if dark is None else dark) is False: x, x1 = 1 - x, 1 - x1
-        fg1 = _open_disk(x1 < filters.threshold_otsu(x1), 1, border_value=1)
+        t1 = filters.threshold_otsu(x1) if dark is None else None     # one Otsu of x1 for polarity_dark and fg1
+        if (bool((x1 < t1).mean() < 0.5) if dark is None else dark) is False: x, x1, t1 = 1 - x, 1 - x1, None
+        t1 = filters.threshold_otsu(x1) if t1 is None else t1
+        fg1 = _open_disk(x1 < t1, 1, border_value=1)
         r = max(typical_radius(fg1), 1.0)
         xs = filters.gaussian(x, max(1.0, smooth * r)) if smooth > 0 else x1
-        t = filters.threshold_otsu(xs)
+        t = filters.threshold_otsu(xs) if smooth > 0 else t1
         fg = _open_disk(xs < t, max(1, int(smooth * r)))
         amin = min_area if min_area is not None else max(4, 0.1 * math.pi * r * r)
         fg = remove_small(_fill_holes(fg), amin)
@@ -218,9 +220,10 @@ def drop_small_labels(lab:np.ndarray,   # int instance labels, 0 = background
                       min_area:float,   # smallest instance kept [px]
                      )->np.ndarray:     # int32 labels 1..n, consecutive
     "Instances smaller than min_area [px] set to background; the rest renumbered from 1."
-    lab = np.array(lab)
-    lab[np.bincount(lab.ravel())[lab] < min_area] = 0
-    return segmentation.relabel_sequential(lab)[0].astype(np.int32)
+    lab = np.asarray(lab)
+    keep = np.bincount(lab.ravel()) >= min_area
+    keep[0] = False
+    return (np.cumsum(keep) * keep).astype(np.int32)[lab]   # skimage's relabel_sequential, as one lookup
 
 LEGACY_DEFAULT = dict(smooth=1 / 6, split=0.3, markers="shape", trim=0)   # the default before 2026-12-01 (issue 13)
 TOUCHING = dict(split=0.15, markers="intensity")   # `--pipeline touching`: dense convex particles; splits necked ones
