@@ -26,9 +26,11 @@ def find_data_bar(img, min_rows:int=8, tol:float=0.02)->int:
     return r if h - r >= min_rows else h
 
 # %% ../nbs/20_segment.ipynb #c37301511
-def polarity_dark(x)->bool:
+def polarity_dark(x,
+                  t:float|None=None,   # x's Otsu threshold, if already computed
+                 )->bool:
     "True if the particles are darker than the background (the darker Otsu class is the minority)."
-    return bool((x < filters.threshold_otsu(x)).mean() < 0.5)
+    return bool((x < (filters.threshold_otsu(x) if t is None else t)).mean() < 0.5)
 
 def remove_small(fg, min_area:float):
     "Drop 8-connected components smaller than min_area [px] (MATLAB bwareaopen)."
@@ -196,7 +198,7 @@ def segment_default(img,                    # 2-D micrograph, any dtype
         x = stretch(x, 0.5, 99.5)
         x1 = filters.gaussian(x, 1)
         t1 = filters.threshold_otsu(x1) if dark is None else None     # one Otsu of x1 for polarity_dark and fg1
-        if (bool((x1 < t1).mean() < 0.5) if dark is None else dark) is False: x, x1, t1 = 1 - x, 1 - x1, None
+        if (polarity_dark(x1, t1) if dark is None else dark) is False: x, x1, t1 = 1 - x, 1 - x1, None
         t1 = filters.threshold_otsu(x1) if t1 is None else t1
         fg1 = _open_disk(x1 < t1, 1, border_value=1)
         r = max(typical_radius(fg1), 1.0)

@@ -142,6 +142,11 @@ def _resim_masks(prm:dict,            # p (clipped ≥ 0.3), d, ratio, phase: ar
     keep = (g.abs()[None] * s[:, None]) <= (torch.minimum(w, h) / 2 + padu)[:, None]      # not in the side bands
     return (delta > _HALF_ULP).float().mul_(keep[:, None, :].float()), w, h
 
+def _shape_prm(P, rows, n:int, phase)->dict:  # P: (p, d, L_ratio) rows [N,>=3]; phase [len(rows)·n]
+    "Renderer parameters of P[rows], each row repeated n times: p ≥ 0.3, d rounded into 1..6, L_ratio ≥ 1."
+    return dict(p=np.clip(np.repeat(P[rows, 0], n), 0.3, None), d=np.repeat(np.clip(np.round(P[rows, 1]), 1, 6), n),
+                ratio=np.repeat(np.clip(P[rows, 2], 1, None), n), phase=phase)
+
 def resim_jaccard(masks,             # input masks [N,size,size], long side vertical OR any rot90 (both tried)
                   params,            # predicted (p, d, L_ratio) [N,>=3]
                   native,            # native particle size [px] per crop (sets the 2-px bbox padding) [N]
@@ -167,18 +172,15 @@ def resim_jaccard(masks,             # input masks [N,size,size], long side vert
         for i in range(0, len(rows), per):
             r = rows[i:i + per]
             sl, k = torch.as_tensor(r), len(r)
-            prm = dict(p=np.clip(np.repeat(P[r, 0], nd), 0.3, None), d=np.repeat(np.clip(np.round(P[r, 1]), 1, 6), nd),
-                       ratio=np.repeat(np.clip(P[r, 2], 1, None), nd), phase=np.tile(phases[:nd], k))
-            sim, w, h = _resim_masks(prm, np.repeat(nat[r], nd), size, corrected)
+            sim, w, h = _resim_masks(_shape_prm(P, r, nd, np.tile(phases[:nd], k)), np.repeat(nat[r], nd), size,
+                                     corrected)
             sim, rep = sim.view(k, nd, size * size), n_phase // nd
             T = (w > h).view(k, 1, nd).expand(k, rep, nd).clone()     # a repeat's frame is transposed like its first,
             ii, jj = ((w - h).abs() <= 1e-4 * torch.maximum(w, h)).view(k, nd).nonzero(as_tuple=True)
             if rep > 1 and len(ii):                           # except where rounding flips a near-square "long side"
                 q, rr = r[ii.numpy()], torch.arange(1, rep)
-                x0, x1, y0, y1 = _frame_box(dict(p=np.clip(np.repeat(P[q, 0], rep - 1), 0.3, None),
-                                                 d=np.repeat(np.clip(np.round(P[q, 1]), 1, 6), rep - 1),
-                                                 ratio=np.repeat(np.clip(P[q, 2], 1, None), rep - 1),
-                                                 phase=phases[(jj[:, None] + nd * rr).view(-1).numpy()]), corrected)[1:]
+                x0, x1, y0, y1 = _frame_box(_shape_prm(P, q, rep - 1, phases[(jj[:, None] + nd * rr).view(-1).numpy()]),
+                                            corrected)[1:]
                 T[ii[:, None], rr[None], jj[:, None]] = ((x1 - x0) > (y1 - y0)).view(len(q), rep - 1)
             bmm = lambda a: torch.bmm(sim, a[sl].view(k, -1, 1))[..., 0]
             tot = sim.sum(2) + msum[sl][:, None]
