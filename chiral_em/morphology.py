@@ -330,17 +330,15 @@ def _run(files, args, out, clusters, include_border, verbose, figures, refine, w
         size_col = "major_axis_nm" if "major_axis_nm" in P and P.major_axis_nm.notna().all() else "major_axis"
         summary["size"] = dict(column=size_col, **ensemble_size(use if len(use) else P, size_col))
         P["group"] = 0
-        wrote = []
         def table():                                    # particles.csv, with the groups: written while workers draw
             with atomic_write(out / "particles.csv", "w") as f: P.to_csv(f, index=False)
-            wrote.append(True)
         if len(use) < 10:
             where = "" if include_border else "not touching the border "
             summary["note"] = (f"only {len(use)} particles {where}(< 10): "
                                "not clustered; no group table or group figures written")
+            table()
         else: _cluster_outputs(P, parts, out, use, clusters, summary, figures, None if scheduler else submit, workers,
-                               table)
-        if not wrote: table()
+                               table)                   # calls table() once the groups are set
     summary["seconds_total"] = round(time.perf_counter() - t0, 2)           # with clustering, figures and tables
     summary["cpu_seconds_total"] = round(cw + time.process_time() - c0, 2)   # (workers' figures, K trials not counted)
     return summary
