@@ -153,8 +153,15 @@ def test_features_synthetic(seed):
 def test_jaccard_synthetic(n_phase, corrected):
     s = simulate(np.random.default_rng(11), 50)
     pr = s["params"][:, :3] * np.random.default_rng(1).uniform(0.7, 1.3, (50, 3)).astype(np.float32)
-    np.testing.assert_array_equal(resim_jaccard(s["seg_masks"], pr, s["native"], n_phase, corrected),
-                                  ref_jaccard(s["seg_masks"], pr, s["native"], n_phase, corrected))
+    a = resim_jaccard(s["seg_masks"], pr, s["native"], n_phase, corrected)
+    b = ref_jaccard(s["seg_masks"], pr, s["native"], n_phase, corrected)
+    # When d divides n_phase, resim_jaccard draws only the first n_phase/d phases: rotating by 2π/d gives the same
+    # continuous shape, but its float vertices can rasterise one boundary pixel differently (04fa2d9: 3 of 3,197
+    # temseg particles, ≤ 0.001). Elsewhere (d does not divide n_phase) every phase is drawn and it must be exact.
+    d = np.clip(np.round(pr[:, 1]), 1, 6).astype(int)
+    every = n_phase % d != 0
+    np.testing.assert_array_equal(a[every], b[every])
+    assert np.abs(a - b).max() <= 0.005 and (a == b).mean() >= 0.9, (np.abs(a - b).max(), (a == b).mean())
 
 
 # ---- the shared real sets ----------------------------------------------------------------------------------------
