@@ -231,7 +231,7 @@ LEGACY_DEFAULT = dict(smooth=1 / 6, split=0.3, markers="shape", trim=0)   # the 
 TOUCHING = dict(split=0.15, markers="intensity")   # `--pipeline touching`: dense convex particles; splits necked ones
 
 # %% ../nbs/20_segment.ipynb #c40931329
-from scipy.ndimage import zoom
+from scipy.ndimage import zoom, gaussian_filter
 from .core import check_image, standardize
 
 MAX_RESAMPLE = 16        # largest zoom factor either way: beyond it the image is not what the network was made for
@@ -242,7 +242,9 @@ def to_sampling(image:np.ndarray,
                 target:float,    # sampling wanted [Å/px]
                 max_zoom:float=MAX_RESAMPLE, # largest zoom factor either way
                )->np.ndarray:    # float32 image at `target`
-    "Resample an image from `sampling` to `target` (both [Å/px]), linear interpolation; refuse absurd zooms."
+    """Resample an image from `sampling` to `target` (both [Å/px]), linear interpolation; refuse absurd zooms.
+    Downsampling is anti-aliased first (Gaussian of σ = (1/f − 1)/2 input px, skimage's `rescale` rule), so that the
+    counts of the dropped pixels are averaged in rather than discarded with their noise aliased."""
     if sampling <= 0 or target <= 0: raise ValueError(f"samplings must be > 0 Å/px, got {sampling}, {target}")
     f = sampling / target
     out = np.ceil(np.array(image.shape[:2], float)*f)
@@ -251,7 +253,9 @@ def to_sampling(image:np.ndarray,
                          f"resampling would give {int(out[0]):,} × {int(out[1]):,} px. The network was trained at "
                          f"{target:.3g} Å/px: check the pixel size (--pixel-size, nm/px) or use a network made for "
                          "this magnification")
-    return image.astype(np.float32) if abs(f - 1) < 1e-3 else zoom(image.astype(np.float32), f, order=1)
+    x = image.astype(np.float32)
+    if abs(f - 1) < 1e-3: return x
+    return zoom(gaussian_filter(x, (1 / f - 1) / 2) if f < 1 else x, f, order=1)
 
 # %% ../nbs/20_segment.ipynb #c85865260
 from .fourier import sliding_window_predict, zone_axis_ratio
