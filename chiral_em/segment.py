@@ -232,7 +232,7 @@ TOUCHING = dict(split=0.15, markers="intensity")   # `--pipeline touching`: dens
 
 # %% ../nbs/20_segment.ipynb #c40931329
 from scipy.ndimage import zoom, gaussian_filter
-from .core import check_image, standardize
+from .core import check_image, standardize, local_standardize
 
 MAX_RESAMPLE = 16        # largest zoom factor either way: beyond it the image is not what the network was made for
 MAX_PIXELS = 64_000_000  # largest resampled image [px] (256 MB as float32); bound memory before allocating
@@ -266,9 +266,12 @@ def network_map(image:np.ndarray,  # 2-D image at the network's sampling
                 channel:int=0,     # output channel
                 window:int=512, halo:int=64,  # window edge and extra context per side [px]
                 overlap:float=0.5)->np.ndarray:  # fraction of a window shared with its neighbour
-    "One output channel of a network on an image at the network's sampling, windowed (Hamming overlap-add)."
+    """One output channel of a network on an image at the network's sampling, windowed (Hamming overlap-add). The image
+    is standardised as the network's training images were: globally, or (meta `preprocess` "local") by
+    `core.local_standardize`."""
     losses = meta.get("losses", ("bce",))
-    x = standardize(check_image(image))
+    if meta.get("preprocess", "global") == "local": x = local_standardize(check_image(image), meta["sampling"])
+    else: x = standardize(check_image(image))
     return sliding_window_predict(lambda a: predict(model, a, losses)[channel], x, window, halo, overlap)
 
 def find_columns(cmap:np.ndarray,       # predicted column map (h, w), ~1 at columns
