@@ -5,9 +5,9 @@
 # %% auto #0
 __all__ = ['SPLIT_MARKERS', 'LEGACY_DEFAULT', 'TOUCHING', 'MAX_RESAMPLE', 'MAX_PIXELS', 'ZONE_AXIS', 'find_data_bar',
            'polarity_dark', 'remove_small', 'watershed_split', 'segment_baseline', 'typical_radius', 'darkness',
-           'segment_default', 'drop_small_labels', 'to_sampling', 'network_map', 'find_columns', 'segment_particles',
-           'segment_columns', 'predict_frames', 'split_cores', 'split_instances', 'default_model_name', 'sampling_for',
-           'segment_files', 'main']
+           'segment_default', 'drop_small_labels', 'to_sampling', 'network_map', 'find_columns', 'image_peaks',
+           'segment_particles', 'segment_columns', 'predict_frames', 'split_cores', 'split_instances',
+           'default_model_name', 'sampling_for', 'segment_files', 'main']
 
 # %% ../nbs/20_segment.ipynb #c82235442
 import math
@@ -285,6 +285,21 @@ def find_columns(cmap:np.ndarray,       # predicted column map (h, w), ~1 at col
     pk = peak_local_max(cmap, min_distance=max(1, int(min_sep / sampling / 2)), threshold_abs=threshold,
                         exclude_border=False)
     if mask is not None and len(pk): pk = pk[mask[pk[:, 0], pk[:, 1]] > 0]
+    return pk[:, ::-1].astype(float) if len(pk) else np.zeros((0, 2))
+
+def image_peaks(image:np.ndarray,     # 2-D image with bright columns (HAADF-STEM)
+                sampling:float,       # [Å/px]
+                sigma:float=0.25,     # Gaussian smoothing [Å]
+                min_sep:float=0.6,    # closest allowed separation of two peaks [Å]
+                background:float=5.,  # σ of the subtracted, slowly varying background [Å]
+               )->np.ndarray:         # (n, 2) peak positions (x, y) [px]
+    """The trivial column finder, no network: local maxima of the smoothed image that stand above its running mean.
+    The baseline every column network is shown beside."""
+    from skimage.feature import peak_local_max
+    x = check_image(image).astype(np.float64)
+    g = gaussian_filter(x, sigma / sampling)
+    g = g - gaussian_filter(g, background / sampling)
+    pk = peak_local_max(g, min_distance=max(1, int(min_sep / sampling)), threshold_abs=0, exclude_border=False)
     return pk[:, ::-1].astype(float) if len(pk) else np.zeros((0, 2))
 
 # %% ../nbs/20_segment.ipynb #c15167319
