@@ -18,12 +18,12 @@ try: import tomllib
 except ModuleNotFoundError: import tomli as tomllib  # Python 3.10
 
 # %% auto #0
-__all__ = ['PROFILES', 'OFFLINE_ENV', 'profiles_file', 'load_profiles', 'get_profile', 'check_profiles', 'project_root',
-           'data_root', 'figures_dir', 'results_path', 'shared_data', 'seed_everything', 'set_threads', 'get_device',
-           'threads', 'ImageError', 'check_image', 'standardize', 'atomic_write', 'write_json', 'save_png',
-           'save_arrays', 'load_arrays', 'dataset_key', 'Dataset', 'cached_dataset', 'versions', 'flatten', 'Markdown',
-           'results_table', 'save_results', 'Timer', 'Chapter', 'command_parser', 'run_command', 'config_dir',
-           'offline_guard', 'import_ultralytics']
+__all__ = ['PROFILES', 'LOCAL_STANDARDIZE', 'OFFLINE_ENV', 'profiles_file', 'load_profiles', 'get_profile', 'check_profiles',
+           'project_root', 'data_root', 'figures_dir', 'results_path', 'shared_data', 'seed_everything', 'set_threads',
+           'get_device', 'threads', 'ImageError', 'check_image', 'standardize', 'local_standardize', 'atomic_write',
+           'write_json', 'save_png', 'save_arrays', 'load_arrays', 'dataset_key', 'Dataset', 'cached_dataset',
+           'versions', 'flatten', 'Markdown', 'results_table', 'save_results', 'Timer', 'Chapter', 'command_parser',
+           'run_command', 'config_dir', 'offline_guard', 'import_ultralytics']
 
 # %% ../nbs/00_core.ipynb #f7cc155d
 PROFILES = ("smoke", "cpu", "paper")
@@ -163,6 +163,25 @@ def standardize(x,                 # NumPy array (torch tensors: convert first)
     x = np.asarray(x)
     if axis is None: return ((x - x.mean()) / (x.std() + eps)).astype(np.float32)
     return ((x - x.mean(axis, keepdims=True)) / (x.std(axis, keepdims=True) + eps)).astype(np.float32)
+
+# %% ../nbs/00_core.ipynb #637f790a
+LOCAL_STANDARDIZE = dict(row_sigma=3.0, local_sigma=5.0)   # [Å]: above the 1.2-2.5 Å lattice spacings it keeps
+
+def local_standardize(x,                  # 2-D image, rows along the fast scan direction
+                      sampling:float,     # [Å/px]
+                      row_sigma:float=LOCAL_STANDARDIZE["row_sigma"],      # running mean along each row [Å]
+                      local_sigma:float=LOCAL_STANDARDIZE["local_sigma"],  # window of the local contrast [Å]
+                     )->np.ndarray:       # float32, the shape of `x`, mean 0 and std 1
+    """Each row minus its Gaussian running mean along the row (scan-line offsets and slow background go), divided by the
+    local RMS contrast, then `standardize`d: atomic contrast on the same scale whatever the scan artefacts."""
+    from scipy.ndimage import gaussian_filter, gaussian_filter1d
+    x = np.asarray(x, np.float64)
+    if x.ndim != 2: raise ValueError(f"local_standardize needs a 2-D image, got shape {x.shape}")
+    if not sampling > 0: raise ValueError(f"sampling must be > 0 Å/px, got {sampling}")
+    y = x - gaussian_filter1d(x, row_sigma / sampling, axis=1, mode="reflect")
+    v = gaussian_filter(y * y, local_sigma / sampling, mode="reflect")
+    return standardize(y / np.sqrt(v + 1e-3 * v.mean() + 1e-12))
+
 
 # %% ../nbs/00_core.ipynb #e5de212b
 @contextlib.contextmanager

@@ -5,9 +5,9 @@
 # %% auto #0
 __all__ = ['SPLIT_MARKERS', 'LEGACY_DEFAULT', 'TOUCHING', 'MAX_RESAMPLE', 'MAX_PIXELS', 'ZONE_AXIS', 'find_data_bar',
            'polarity_dark', 'remove_small', 'watershed_split', 'segment_baseline', 'typical_radius', 'darkness',
-           'segment_default', 'drop_small_labels', 'to_sampling', 'network_map', 'find_columns', 'segment_particles',
-           'segment_columns', 'predict_frames', 'split_cores', 'split_instances', 'default_model_name', 'sampling_for',
-           'segment_files', 'main']
+           'segment_default', 'drop_small_labels', 'to_sampling', 'network_map', 'find_columns', 'image_peaks',
+           'segment_particles', 'segment_columns', 'predict_frames', 'split_cores', 'split_instances',
+           'default_model_name', 'sampling_for', 'segment_files', 'main']
 
 # %% ../nbs/20_segment.ipynb #c82235442
 import math
@@ -231,8 +231,8 @@ LEGACY_DEFAULT = dict(smooth=1 / 6, split=0.3, markers="shape", trim=0)   # the 
 TOUCHING = dict(split=0.15, markers="intensity")   # `--pipeline touching`: dense convex particles; splits necked ones
 
 # %% ../nbs/20_segment.ipynb #c40931329
-from scipy.ndimage import zoom
-from .core import check_image, standardize
+from scipy.ndimage import zoom, gaussian_filter
+from .core import check_image, standardize, local_standardize
 
 MAX_RESAMPLE = 16        # largest zoom factor either way: beyond it the image is not what the network was made for
 MAX_PIXELS = 64_000_000  # largest resampled image [px] (256 MB as float32); bound memory before allocating
@@ -242,7 +242,9 @@ def to_sampling(image:np.ndarray,
                 target:float,    # sampling wanted [Å/px]
                 max_zoom:float=MAX_RESAMPLE, # largest zoom factor either way
                )->np.ndarray:    # float32 image at `target`
-    "Resample an image from `sampling` to `target` (both [Å/px]), linear interpolation; refuse absurd zooms."
+    """Resample an image from `sampling` to `target` (both [Å/px]), linear interpolation; refuse absurd zooms.
+    Downsampling is anti-aliased first (Gaussian of σ = (1/f − 1)/2 input px, skimage's `rescale` rule), so that the
+    counts of the dropped pixels are averaged in rather than discarded with their noise aliased."""
     if sampling <= 0 or target <= 0: raise ValueError(f"samplings must be > 0 Å/px, got {sampling}, {target}")
     f = sampling / target
     out = np.ceil(np.array(image.shape[:2], float)*f)
@@ -251,7 +253,9 @@ def to_sampling(image:np.ndarray,
                          f"resampling would give {int(out[0]):,} × {int(out[1]):,} px. The network was trained at "
                          f"{target:.3g} Å/px: check the pixel size (--pixel-size, nm/px) or use a network made for "
                          "this magnification")
-    return image.astype(np.float32) if abs(f - 1) < 1e-3 else zoom(image.astype(np.float32), f, order=1)
+    x = image.astype(np.float32)
+    if abs(f - 1) < 1e-3: return x
+    return zoom(gaussian_filter(x, (1 / f - 1) / 2) if f < 1 else x, f, order=1)
 
 # %% ../nbs/20_segment.ipynb #c85865260
 from .fourier import sliding_window_predict, zone_axis_ratio
@@ -262,9 +266,12 @@ def network_map(image:np.ndarray,  # 2-D image at the network's sampling
                 channel:int=0,     # output channel
                 window:int=512, halo:int=64,  # window edge and extra context per side [px]
                 overlap:float=0.5)->np.ndarray:  # fraction of a window shared with its neighbour
-    "One output channel of a network on an image at the network's sampling, windowed (Hamming overlap-add)."
+    """One output channel of a network on an image at the network's sampling, windowed (Hamming overlap-add). The image
+    is standardised as the network's training images were: globally, or (meta `preprocess` "local") by
+    `core.local_standardize`."""
     losses = meta.get("losses", ("bce",))
-    x = standardize(check_image(image))
+    if meta.get("preprocess", "global") == "local": x = local_standardize(check_image(image), meta["sampling"])
+    else: x = standardize(check_image(image))
     return sliding_window_predict(lambda a: predict(model, a, losses)[channel], x, window, halo, overlap)
 
 def find_columns(cmap:np.ndarray,       # predicted column map (h, w), ~1 at columns
@@ -278,6 +285,21 @@ def find_columns(cmap:np.ndarray,       # predicted column map (h, w), ~1 at col
     pk = peak_local_max(cmap, min_distance=max(1, int(min_sep / sampling / 2)), threshold_abs=threshold,
                         exclude_border=False)
     if mask is not None and len(pk): pk = pk[mask[pk[:, 0], pk[:, 1]] > 0]
+    return pk[:, ::-1].astype(float) if len(pk) else np.zeros((0, 2))
+
+def image_peaks(image:np.ndarray,     # 2-D image with bright columns (HAADF-STEM)
+                sampling:float,       # [Å/px]
+                sigma:float=0.25,     # Gaussian smoothing [Å]
+                min_sep:float=0.6,    # closest allowed separation of two peaks [Å]
+                background:float=5.,  # σ of the subtracted, slowly varying background [Å]
+               )->np.ndarray:         # (n, 2) peak positions (x, y) [px]
+    """The trivial column finder, no network: local maxima of the smoothed image that stand above its running mean.
+    The baseline every column network is shown beside."""
+    from skimage.feature import peak_local_max
+    x = check_image(image).astype(np.float64)
+    g = gaussian_filter(x, sigma / sampling)
+    g = g - gaussian_filter(g, background / sampling)
+    pk = peak_local_max(g, min_distance=max(1, int(min_sep / sampling)), threshold_abs=0, exclude_border=False)
     return pk[:, ::-1].astype(float) if len(pk) else np.zeros((0, 2))
 
 # %% ../nbs/20_segment.ipynb #c15167319
