@@ -1,8 +1,8 @@
 """Throughput of `chiral-em morphology` end to end (read, segment, measure, CNN, re-simulation Jaccard, cluster, write
 labels/CSVs and, by default, figures) on real micrographs of 1-4 Mpx. Each run is the command in a fresh process;
-wall time, CPU time of the whole process tree (getrusage of the children: the dask workers and their start-up
-included), peak RSS of the tree and the load average while it ran are recorded. The machine may be shared with other
-jobs: the load average says how much, and CPU time is the number that does not depend on it.
+wall time, CPU time of the whole process tree (the workers and their start-up included), peak RSS of the tree and
+the load average while it ran are recorded. The machine may be shared with other jobs: the load average says how
+much, and CPU time is the number that does not depend on it.
 
 Sets (built from ../shared/data, skipped when absent):
   stach_3x3   2 mosaics of 3 x 3 stach BF-TEM crops (1536^2 px, 2.4 Mpx) with particles of 20-80 px: few particles
@@ -21,7 +21,7 @@ this one (2 workers, figures on, `--repeats` times each) and stores both series 
 measured on one day, whatever the machine's speed that day (a shared machine's CPU time per task varies 2-3x between
 days).
 Writes results/bench/morphology.json."""
-import argparse, json, os, resource, subprocess, sys, tempfile, threading, time
+import argparse, json, os, subprocess, sys, tempfile, threading, time
 from pathlib import Path
 import numpy as np
 
@@ -82,16 +82,15 @@ def _tree(pid:int)->list:
 
 def run_cli(files, out:Path, pythonpath:str, extra:list)->dict:
     """Run the command once in a fresh process (started in `out`'s parent, so that only PYTHONPATH decides which
-    chiral_em it imports): wall time; CPU of the process tree (each process's last seen user+system time, sampled every
-    0.2 s: worker processes forked by a fork server are not our children, so getrusage would miss them; the command's
-    own process from getrusage, exactly, which also holds any helper it waited for: a small double count at most);
-    peak RSS of the tree; load average."""
+    chiral_em it imports): wall time; CPU of the process tree, the sum over its processes (the command's own included)
+    of each one's last seen user+system time, sampled every 0.1 s (getrusage would miss workers forked by a fork
+    server, which are not our children, and would count twice workers the command forks and waits for; a process's
+    last 0.1 s may be missed); peak RSS of the tree; load average."""
     import psutil
     env = dict(os.environ, PYTHONPATH=pythonpath, **ENV1)
     out.parent.mkdir(parents=True, exist_ok=True)
     cmd = [sys.executable, "-c", "import sys; from chiral_em.morphology import main; sys.exit(main())",
            *map(str, files), "--out", str(out), "--pixel-size", "1", *extra]
-    r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     loads, peak, cpus, t0 = [], [0], {}, time.perf_counter()
     p = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=out.parent)
     def watch():
@@ -105,17 +104,16 @@ def run_cli(files, out:Path, pythonpath:str, extra:list)->dict:
                 except psutil.Error: pass
             peak[0] = max(peak[0], rss)
             loads.append(os.getloadavg()[0])
-            time.sleep(0.2)
+            time.sleep(0.1)
     th = threading.Thread(target=watch, daemon=True)
     th.start()
     log = p.communicate()[0]
     wall = time.perf_counter() - t0
     th.join()
-    r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
     if p.returncode != 0: raise RuntimeError(f"{' '.join(cmd[3:])} failed ({p.returncode}):\n{log[-3000:]}")
     s = json.loads((out / "summary.json").read_text())
-    cpu_own = (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)    # the command's process, exactly
-    cpu = sum(v for (pid, _), v in cpus.items() if pid != p.pid) + cpu_own  # + its helpers, as last seen
+    cpu_own = max((v for (pid, _), v in cpus.items() if pid == p.pid), default=0.0)   # the command's process
+    cpu = sum(cpus.values())                                                          # + its workers and helpers
     n = s["n_particles"]
     return dict(images=s["n_images"], pixels=int(sum(np.prod(_grey(f).shape) for f in files)), particles=n,
                 wall_s=round(wall, 2), cpu_s=round(cpu, 2), cpu_s_main_process=round(cpu_own, 2),

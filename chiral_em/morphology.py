@@ -139,6 +139,13 @@ def _cluster_outputs(P, parts, out:Path, use, clusters, summary:dict, figures:bo
 # %% ../nbs/04b_morphology.ipynb #452a1bd0
 _NETS = {}
 
+def _native_threads()->int:
+    "The number of threads of this process as the OS counts them (thread pools of C libraries included); -1 off Linux."
+    try: return len(os.listdir("/proc/self/task"))
+    except OSError: return -1
+
+_THREADS_AT_IMPORT = _native_threads()   # numpy's BLAS pools and the like, started on import: safe to fork beside
+
 def _analyse_file(path, pixel_size, model, pipeline:str, dark, refine:bool, annotations:bool, one_thread:bool)->dict:
     """Read, calibrate and analyse one file (in a worker process or here): a dict with `ok`, and the results or the
     reason it was skipped; `notes` are messages for the user, `cpu` the CPU seconds this took."""
@@ -163,15 +170,23 @@ def _analyse_file(path, pixel_size, model, pipeline:str, dark, refine:bool, anno
     return dict(out, ok=True, data=im.data, px=px, lab=lab, df=df, crops=crops, cpu=time.process_time() - c0)
 
 def _executor(workers:int, scheduler:str|None)->tuple:
-    """(submit, close): `submit(fn, *args)` runs fn in one of `workers` local processes (forked from a server that has
-    imported chiral_em once: cheap to start) or on the dask scheduler at `scheduler`; (None, None) for one worker."""
+    """(submit, close): `submit(fn, *args)` runs fn in one of `workers` local processes or on the dask scheduler at
+    `scheduler`; (None, None) for one worker. On Linux, in a process that has started no thread since it imported
+    chiral_em (the command), the workers are forked from this one: they start at once, chiral_em imported and the
+    network loaded. Elsewhere they are forked from a server process that imports chiral_em once: a child forked beside
+    a running thread pool can hang (OpenCV's, after a parallel call: seen in pytest), and a notebook kernel runs
+    threads."""
     if workers <= 1 and not scheduler: return None, None
     if scheduler:
         from dask.distributed import Client
         client = Client(scheduler)
         return (lambda fn, *a: client.submit(fn, *a, pure=False)), client.close
-    import multiprocessing as mp
+    import multiprocessing as mp, sys, threading
     from concurrent.futures import ProcessPoolExecutor
+    if sys.platform.startswith("linux") and threading.active_count() == 1 and _native_threads() == _THREADS_AT_IMPORT:
+        pool = ProcessPoolExecutor(workers, mp_context=mp.get_context("fork"))
+        pool.submit(int).result()              # every worker forked now, from this thread, before any other starts
+        return pool.submit, lambda: pool.shutdown(cancel_futures=True)
     ctx = mp.get_context("forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn")
     if ctx.get_start_method() == "forkserver": ctx.set_forkserver_preload(["chiral_em.morphology"])
     pool = ProcessPoolExecutor(workers, mp_context=ctx)
@@ -284,6 +299,8 @@ def run_morphology(paths,                       # image files or folders
     files = expand_paths(paths)
     workers = min(int(workers) or os.cpu_count() or 1, max(len(files), 1))
     spec = model if isinstance(model, (str, Path, type(None))) else net
+    _NETS[spec if isinstance(spec, (str, Path, type(None))) else id(spec)] = net   # this run's network (forked workers
+                                                                                   # inherit it)
     t0, c0 = time.perf_counter(), time.process_time()
     submit, close = _executor(workers, scheduler)
     try: summary = _run(files, (pixel_size, spec, pipeline, dark, refine, not keep_annotations), out, clusters,

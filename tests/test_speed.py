@@ -204,6 +204,47 @@ def test_workers_same_results(tmp_path):
         assert (tmp_path / "w1" / f).read_bytes() == (tmp_path / "w2" / f).read_bytes()
 
 
+def test_workers_beside_a_thread(tmp_path):
+    """Where another thread runs (a notebook kernel) the workers come from a fork server, not from a fork of this
+    process: the same results as one worker."""
+    import threading
+    from chiral_em.emio import write_tif
+    from chiral_em.morphology import run_morphology
+    for i in range(2):
+        img = render_scene(np.random.default_rng(20 + i), SYNTHESES["B"], n=25, field=320)[0]
+        write_tif(tmp_path / f"s{i}.tif", img.astype(np.float32), pixel_size=0.5)
+    files = [tmp_path / f"s{i}.tif" for i in range(2)]
+    a = run_morphology(files, tmp_path / "w1", verbose=False, figures=False, workers=1)
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait, daemon=True)
+    other.start()
+    try: b = run_morphology(files, tmp_path / "w2", verbose=False, figures=False, workers=2)
+    finally: stop.set()
+    assert b["workers"] == 2 and a["n_particles"] == b["n_particles"] > 0
+    assert (tmp_path / "w1" / "particles.csv").read_text() == (tmp_path / "w2" / "particles.csv").read_text()
+
+
+def test_command_forks_workers(tmp_path):
+    """The command in a fresh process forks its workers from itself (Linux): the same tables as one worker, and no
+    hang (a time limit fails the test instead)."""
+    import subprocess, sys
+    from chiral_em.emio import write_tif
+    for i in range(2):
+        img = render_scene(np.random.default_rng(30 + i), SYNTHESES["B"], n=25, field=320)[0]
+        write_tif(tmp_path / f"s{i}.tif", img.astype(np.float32), pixel_size=0.5)
+    code = ("import sys, chiral_em.morphology as m; print('fork', m._native_threads() == m._THREADS_AT_IMPORT); "
+            "sys.exit(m.main())")                   # the condition (no thread started since the import) holds here
+    for w in (1, 2):
+        r = subprocess.run([sys.executable, "-c", code, str(tmp_path / "s0.tif"), str(tmp_path / "s1.tif"),
+                            "--out", str(tmp_path / f"w{w}"), "--workers", str(w), "--no-figures"],
+                           capture_output=True, text=True, timeout=300)
+        assert r.returncode == 0, r.stderr[-2000:]
+        assert "fork True" in r.stdout or not sys.platform.startswith("linux")
+    assert json.loads((tmp_path / "w2" / "summary.json").read_text())["workers"] == 2
+    for f in ("particles.csv", "groups.csv", "s0_particles.csv", "s1_particles.csv"):
+        assert (tmp_path / "w1" / f).read_text() == (tmp_path / "w2" / f).read_text(), f
+
+
 def test_workers_draw_the_same_figures(tmp_path):
     "With two workers the per-image overlays are drawn in the worker processes: the same files, byte for byte."
     from chiral_em.emio import write_tif
