@@ -6,8 +6,8 @@
 __all__ = ['SPLIT_MARKERS', 'LEGACY_DEFAULT', 'TOUCHING', 'MAX_RESAMPLE', 'MAX_PIXELS', 'ZONE_AXIS', 'find_data_bar',
            'polarity_dark', 'remove_small', 'watershed_split', 'segment_baseline', 'typical_radius', 'darkness',
            'segment_default', 'drop_small_labels', 'to_sampling', 'network_map', 'find_columns', 'image_peaks',
-           'segment_particles', 'segment_columns', 'predict_frames', 'split_cores', 'split_instances',
-           'default_model_name', 'sampling_for', 'segment_files', 'main']
+           'segment_particles', 'segment_columns', 'columns_in_input', 'predict_frames', 'split_cores',
+           'split_instances', 'default_model_name', 'sampling_for', 'segment_files', 'main']
 
 # %% ../nbs/20_segment.ipynb #c82235442
 import math
@@ -354,9 +354,18 @@ def segment_columns(image:np.ndarray, model, meta:dict,
     img = to_sampling(image, px, s)
     ch = list(meta.get("losses", ("mse",))).index("mse")
     cmap = network_map(img, model, meta, ch, window, halo)
-    xy = find_columns(cmap, s, min_sep, threshold)
-    xy_px = (xy + 0.5) * s / px - 0.5     # back to input pixels
+    xy_px = columns_in_input(cmap, s, px, min_sep, threshold)
     return dict(cmap=cmap, xy_px=xy_px, xy_A=(xy_px + 0.5) * px, sampling=s)
+
+def columns_in_input(cmap:np.ndarray,       # column map at the network's sampling (segment_columns' "cmap")
+                     sampling:float,        # the map's sampling [Å/px]
+                     input_sampling:float,  # the input image's sampling [Å/px]
+                     min_sep:float=1.0,     # closest column separation [Å]
+                     threshold:float=0.3,   # minimum peak height of the map
+                    )->np.ndarray:          # (n, 2) column positions (x, y) in input pixels
+    "Columns of a column map, in the input image's pixels: one map, many thresholds, without running the network again."
+    xy = find_columns(cmap, sampling, min_sep, threshold)
+    return (xy + 0.5) * sampling / input_sampling - 0.5    # pixel centres kept: back to input pixels
 
 # %% ../nbs/20_segment.ipynb #6ae3e84d
 def predict_frames(net, frames:np.ndarray)->np.ndarray:  # (T, H, W) → (T, C, H, W) sigmoid probabilities
