@@ -25,12 +25,13 @@ def ee_interval(n_r:int,               # right-handed count
     return dict(ee=(n_r - n_l)/n, lo=2*ci.low - 1, hi=2*ci.high - 1, n=n)
 
 # %% auto #0
-__all__ = ['ARCHS', 'NOVELTY_FILE', 'ee_interval', 'rogan_gladen', 'corrected_ee', 'swap_index', 'hand_of', 'MirrorSwap',
-           'chiral_trainer', 'model_yaml', 'read_names', 'train_detector', 'to_unit', 'letterbox', 'mirror_perm',
-           'symmetrize', 'Detections', 'Detector', 'meta_path', 'write_meta', 'read_meta', 'detect_array', 'box_iou',
-           'match_boxes', 'score_image', 'summarize', 'HandNet', 'hand_crops', 'train_hand_net', 'hand_prob', 'rehand',
-           'detect_image', 'export_onnx', 'yolo_txt', 'draw_detections', 'load_second_stage', 'crop_embeddings',
-           'novelty_scores', 'detection_novelty', 'load_novelty', 'detect_files', 'detect_cmd', 'main']
+__all__ = ['ARCHS', 'TRAIN_KEY', 'NOVELTY_FILE', 'ee_interval', 'rogan_gladen', 'corrected_ee', 'swap_index', 'hand_of',
+           'MirrorSwap', 'chiral_trainer', 'model_yaml', 'read_names', 'train_detector', 'train_key', 'finished_run',
+           'train_minutes', 'to_unit', 'letterbox', 'mirror_perm', 'symmetrize', 'Detections', 'Detector', 'meta_path',
+           'write_meta', 'read_meta', 'detect_array', 'box_iou', 'match_boxes', 'score_image', 'summarize', 'HandNet',
+           'hand_crops', 'train_hand_net', 'hand_prob', 'rehand', 'detect_image', 'export_onnx', 'yolo_txt',
+           'draw_detections', 'load_second_stage', 'crop_embeddings', 'novelty_scores', 'detection_novelty',
+           'load_novelty', 'detect_files', 'detect_cmd', 'main']
 
 # %% ../nbs/28_detect.ipynb #cb90b330
 def rogan_gladen(p_obs:float,   # observed fraction of right-handed calls
@@ -152,23 +153,71 @@ def train_detector(data_yaml:str|Path,  # ultralytics dataset YAML (train/val im
                    seed:int=0,          # ultralytics' seed
                    workers:int=2,       # data-loader processes
                    device:str|None=None,  # 'cpu', '0' (CUDA); default: CUDA if available
+                   retrain:bool=False,  # train even if `out` holds a finished run of the same settings and data
                    **kw,                # further ultralytics train arguments (close_mosaic, lr0, ...)
                   )->Path:              # best weights (.pt, ultralytics format)
     "Train a YOLO detector from scratch, offline, with chirality-aware mirroring; return the best weights."
     import torch
-    from chiral_em.core import set_threads
-    ul = import_ultralytics()
+    from chiral_em.core import set_threads, write_json
     names, out = read_names(data_yaml), Path(out).resolve()
-    model = ul.YOLO(str(model_yaml(out, names, arch, depth, width)))
     dev = device or ("0" if torch.cuda.is_available() else "cpu")
     args = dict(data=str(Path(data_yaml).resolve()), epochs=epochs, imgsz=imgsz, batch=batch, workers=workers,
                 fliplr=fliplr, flipud=0.0, device=dev, project=str(out.parent), name=out.name, exist_ok=True,
                 plots=False, verbose=False, amp=False, seed=seed, pretrained=False, patience=max(epochs, 100))
     args.update(kw)
+    key = train_key(data_yaml, args, arch, depth, width, mirror, swap_index(names))
+    if not retrain and (done := finished_run(out, key)): return done
+    ul = import_ultralytics()
+    model = ul.YOLO(str(model_yaml(out, names, arch, depth, width)))
     model.train(trainer=chiral_trainer(mirror, swap_index(names)), **args)
     set_threads()
     best = out/"weights"/"best.pt"
-    return best if best.exists() else out/"weights"/"last.pt"
+    best = best if best.exists() else out/"weights"/"last.pt"
+    if best.exists(): write_json(out/TRAIN_KEY, key)      # written last: its presence means the run finished
+    return best
+
+TRAIN_KEY = "chiral_em_train.json"   # settings and data fingerprint of a finished run, in its folder
+
+def train_key(data_yaml:str|Path,  # ultralytics dataset YAML
+              args:dict,           # the ultralytics train arguments
+              arch:str, depth:float, width:float, # architecture
+              mirror:float,        # probability of the class-swapping mirror
+              swap:list,           # class map of a mirror
+             )->dict:              # JSON-able; equal keys = the same training
+    "What a training depends on: arguments, architecture, mirror, ultralytics version and a hash of the data's files."
+    import hashlib, yaml, ultralytics
+    y = Path(data_yaml)
+    root = Path(yaml.safe_load(y.read_text()).get("path") or y.parent)
+    h = hashlib.sha256(y.read_bytes())
+    for sub in ("images", "labels"):           # ultralytics' folder layout; its *.cache files are its own
+        for p in sorted((root/sub).rglob("*")):
+            if p.is_file() and p.suffix != ".cache":
+                h.update(str(p.relative_to(root)).encode())
+                h.update(p.read_bytes())
+    key = dict(args=args, arch=arch, depth=float(depth), width=float(width), mirror=float(mirror),
+               swap=[int(s) for s in swap], ultralytics=ultralytics.__version__, data_sha256=h.hexdigest())
+    return json.loads(json.dumps(key, default=str))
+
+def finished_run(out:str|Path,  # a run folder of `train_detector`
+                 key:dict,      # `train_key` of the training asked for
+                )->Path|None:   # its best weights, or None if it must be trained
+    "The weights of a finished run in `out` with the same key (an interrupted chapter does not train twice)."
+    out = Path(out)
+    k, best = out/TRAIN_KEY, out/"weights"/"best.pt"
+    best = best if best.exists() else out/"weights"/"last.pt"
+    if not (k.exists() and best.exists()): return None
+    try: same = json.loads(k.read_text()) == key
+    except (OSError, ValueError): return None
+    if same: print(f"train_detector: reusing the finished run in {out} (same settings and data)")
+    return best if same else None
+
+def train_minutes(weights:str|Path)->float:   # best.pt or last.pt of a `train_detector` run
+    "Training wall time [min] of a run, from ultralytics' results.csv (also right when the run was reused)."
+    import pandas as pd
+    c = pd.read_csv(Path(weights).parent.parent/"results.csv")
+    c.columns = [x.strip() for x in c.columns]
+    return float(c["time"].iloc[-1])/60
+
 
 # %% ../nbs/28_detect.ipynb #2fac37d0
 def to_unit(img:np.ndarray)->np.ndarray:   # 2-D grey image, any dtype

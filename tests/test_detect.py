@@ -127,4 +127,4 @@ def test_shipped_detector_runs():
     y = det.raw(np.zeros((1, 3, det.imgsz, det.imgsz), np.float32))
     assert y.shape[:2] == (1, 4 + len(NAMES)) and np.isfinite(y).all()
     if det.meta.get("second_stage"): assert D.load_second_stage(det) is not None
-    assert (weights_dir()/"bowtie_yolo.onnx").stat().st_size < 5*2**20
+    assert (weights_dir()/"bowtie_yolo.onnx").stat().st_size < 16*2**20   # width 0.25 (YOLOv8n width): ~12 MB
