@@ -167,14 +167,19 @@ def train_detector(data_yaml:str|Path,  # ultralytics dataset YAML (train/val im
     args.update(kw)
     key = train_key(data_yaml, args, arch, depth, width, mirror, swap_index(names))
     if not retrain and (done := finished_run(out, key)): return done
+    (out/TRAIN_KEY).unlink(missing_ok=True)   # an older run's key must not vouch for weights this run overwrites
     ul = import_ultralytics()
     model = ul.YOLO(str(model_yaml(out, names, arch, depth, width)))
     model.train(trainer=chiral_trainer(mirror, swap_index(names)), **args)
     set_threads()
-    best = out/"weights"/"best.pt"
-    best = best if best.exists() else out/"weights"/"last.pt"
+    best = _weights(out)
     if best.exists(): write_json(out/TRAIN_KEY, key)      # written last: its presence means the run finished
     return best
+
+def _weights(out:Path)->Path:
+    "A run's best.pt, or last.pt where ultralytics wrote no best."
+    best = out/"weights"/"best.pt"
+    return best if best.exists() else out/"weights"/"last.pt"
 
 TRAIN_KEY = "chiral_em_train.json"   # settings and data fingerprint of a finished run, in its folder
 
@@ -203,8 +208,7 @@ def finished_run(out:str|Path,  # a run folder of `train_detector`
                 )->Path|None:   # its best weights, or None if it must be trained
     "The weights of a finished run in `out` with the same key (an interrupted chapter does not train twice)."
     out = Path(out)
-    k, best = out/TRAIN_KEY, out/"weights"/"best.pt"
-    best = best if best.exists() else out/"weights"/"last.pt"
+    k, best = out/TRAIN_KEY, _weights(out)
     if not (k.exists() and best.exists()): return None
     try: same = json.loads(k.read_text()) == key
     except (OSError, ValueError): return None
