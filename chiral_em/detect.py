@@ -402,31 +402,35 @@ def score_image(d:Detections,       # detections of one image
                 true_hand:np.ndarray,   # (m,) +1 R, −1 L, 0 achiral
                 hand_of_cls:list,   # hand of each class id (+1, −1, 0)
                 thr:float=0.5,      # IoU threshold
-               )->dict:             # tp, fp, fn and the 2 × 2 handedness confusion (rows true R/L, cols called R/L)
+               )->dict:             # tp, fp, fn, wrong (matched with another hand), 2 × 2 confusion (rows true R/L)
     "Detection counts and handedness confusion for one image."
     m = match_boxes(d.boxes, d.conf, true_boxes, thr)
-    tp = int((m >= 0).sum())
+    tp, wrong = int((m >= 0).sum()), 0
     cm = np.zeros((2, 2), np.int64)
     for i in np.flatnonzero(m >= 0):
         th, ph = int(true_hand[m[i]]), int(hand_of_cls[d.cls[i]])
+        wrong += th != ph
         if th != 0 and ph != 0: cm[0 if th > 0 else 1, 0 if ph > 0 else 1] += 1
-    return dict(tp=tp, fp=len(d) - tp, fn=len(true_boxes) - tp, confusion=cm)
+    return dict(tp=tp, fp=len(d) - tp, fn=len(true_boxes) - tp, wrong=wrong, confusion=cm)
 
 def summarize(rows:list,                   # `score_image` dicts, one per image
               n_boot:int=1000,             # bootstrap draws over images
               rng:np.random.Generator|None=None,
-             )->dict:                      # precision, recall, f1, hand_acc, each with a 95 % CI over images
-    "Detection precision/recall/F1 and handedness accuracy with percentile bootstrap CIs (images resampled)."
+             )->dict:                      # precision, recall, f1, hand_acc, *_class; each with a 95 % CI over images
+    """Detection precision/recall/F1, handedness accuracy and class-aware precision/recall/F1 (a match counts only
+    with the right hand, as in YOLO's per-class metrics, pooled over classes), with percentile bootstrap CIs."""
     rng = rng or np.random.default_rng(0)
-    a = np.array([[r["tp"], r["fp"], r["fn"], r["confusion"].trace(), r["confusion"].sum()] for r in rows], float)
+    a = np.array([[r["tp"], r["fp"], r["fn"], r["confusion"].trace(), r["confusion"].sum(),
+                   r.get("wrong", r["confusion"].sum() - r["confusion"].trace())] for r in rows], float).reshape(-1, 6)
     def stats(s):
-        tp, fp, fn, hc, hn = s
-        p, r = tp/max(tp + fp, 1), tp/max(tp + fn, 1)
-        return np.array([p, r, 2*p*r/max(p + r, 1e-12), hc/hn if hn else np.nan])
+        tp, fp, fn, hc, hn, wrong = s
+        n_pred, n_true = max(tp + fp, 1), max(tp + fn, 1)
+        p, r, pc, rc = tp/n_pred, tp/n_true, (tp - wrong)/n_pred, (tp - wrong)/n_true
+        return np.array([p, r, 2*p*r/max(p + r, 1e-12), hc/hn if hn else np.nan, pc, rc, 2*pc*rc/max(pc + rc, 1e-12)])
     est = stats(a.sum(0))
     boot = np.array([stats(a[rng.integers(0, len(a), len(a))].sum(0)) for _ in range(n_boot)]) if len(a) else None
     out = {}
-    for k, name in enumerate(("precision", "recall", "f1", "hand_acc")):
+    for k, name in enumerate(("precision", "recall", "f1", "hand_acc", "precision_class", "recall_class", "f1_class")):
         lo, hi = (np.nanquantile(boot[:, k], [0.025, 0.975]) if boot is not None and np.isfinite(boot[:, k]).any()
                   else (np.nan, np.nan))
         out[name], out[f"{name}_lo"], out[f"{name}_hi"] = float(est[k]), float(lo), float(hi)
