@@ -420,8 +420,8 @@ def summarize(rows:list,                   # `score_image` dicts, one per image
     """Detection precision/recall/F1, handedness accuracy and class-aware precision/recall/F1 (a match counts only
     with the right hand, as in YOLO's per-class metrics, pooled over classes), with percentile bootstrap CIs."""
     rng = rng or np.random.default_rng(0)
-    a = np.array([[r["tp"], r["fp"], r["fn"], r["confusion"].trace(), r["confusion"].sum(),
-                   r.get("wrong", r["confusion"].sum() - r["confusion"].trace())] for r in rows], float).reshape(-1, 6)
+    a = np.array([[r["tp"], r["fp"], r["fn"], r["confusion"].trace(), r["confusion"].sum(), r["wrong"]] for r in rows],
+                 float).reshape(-1, 6)
     def stats(s):
         tp, fp, fn, hc, hn, wrong = s
         n_pred, n_true = max(tp + fp, 1), max(tp + fn, 1)
