@@ -7,8 +7,8 @@ __all__ = ['LATTICE', 'ZONES', 'SHAPES', 'CARBON_DENSITY', 'STRUCTURE_RANGES', '
            'make_cluster', 'orient', 'amorphous_carbon', 'graphene_sheet', 'column_positions', 'column_map',
            'particle_mask', 'draw_spec', 'build_scene', 'abtem_deterministic', 'exit_wave', 'haadf_image', 'render',
            'interaction_constant', 'amorphous_blob', 'simulate_structure', 'simulate_many', 'generate_structures',
-           'stem_render', 'augment', 'stem_render_random', 'make_batch', 'benchmark_reuse', 'column_sequence',
-           'cdist_argmin', 'large_field']
+           'generate_graphene_fields', 'stem_render', 'augment', 'stem_render_random', 'make_batch', 'benchmark_reuse',
+           'column_sequence', 'cdist_argmin', 'large_field']
 
 # %% ../../nbs/14_hrtem_sim.ipynb #b38aca7c
 import numpy as np
@@ -321,6 +321,24 @@ def generate_structures(rng:np.random.Generator, count:int, scheduler:str="threa
     "`cached_dataset` generator: `count` random particles on carbon (specs drawn first, so results are seed-stable)."
     specs = [draw_spec(rng, **spec_kw) for _ in range(count)]
     return simulate_many(specs, scheduler)
+
+# %% ../../nbs/14_hrtem_sim.ipynb #3fb29cd2
+def generate_graphene_fields(rng:np.random.Generator, count:int,  # random generator; number of fields
+                             out_px:int=128, sampling:float=0.2,   # output grid [px]; pixel size [Å/px]
+                            )->dict:  # haadf, mask (empty), colmap_stem: the keys the STEM training reads
+    """`cached_dataset` generator: fields of graphene alone, without a particle, for the STEM column finder. The lattice
+    is labelled in the column channel and nothing in the particle channel: real scans show bare support around the
+    particles, and in the particle scenes a carbon atom's Z^1.7 signal is ~80× weaker than a gold column's."""
+    L, shape = out_px * sampling, (out_px, out_px)
+    out = dict(haadf=[], mask=[], colmap_stem=[])
+    for _ in range(int(count)):
+        g = graphene_sheet(rng, L)
+        g.cell, g.pbc = (L, L, 3.), True
+        out["haadf"].append(haadf_image(g, out_px, sampling))
+        out["mask"].append(np.zeros(shape, np.uint8))
+        out["colmap_stem"].append(column_map(g.positions[:, :2], shape, sampling))
+    return {k: np.stack(v) for k, v in out.items()}
+
 
 # %% ../../nbs/14_hrtem_sim.ipynb #265ae31b
 def stem_render(haadf:np.ndarray,   # noise-free Z-contrast image (mean 1)
