@@ -6,9 +6,9 @@
 __all__ = ['LATTICE', 'ZONES', 'SHAPES', 'CARBON_DENSITY', 'STRUCTURE_RANGES', 'ABTEM_CONFIG', 'DATA_VERSION', 'STEM_RANDOM',
            'make_cluster', 'orient', 'amorphous_carbon', 'graphene_sheet', 'column_positions', 'column_map',
            'particle_mask', 'draw_spec', 'build_scene', 'abtem_deterministic', 'exit_wave', 'haadf_image', 'render',
-           'interaction_constant', 'amorphous_blob', 'simulate_structure', 'simulate_many', 'generate_structures',
-           'generate_graphene_fields', 'stem_render', 'augment', 'stem_render_random', 'make_batch', 'benchmark_reuse',
-           'column_sequence', 'cdist_argmin', 'large_field']
+           'interaction_constant', 'amorphous_blob', 'stem_targets', 'simulate_structure', 'simulate_many',
+           'generate_structures', 'generate_graphene_fields', 'stem_render', 'augment', 'stem_render_random',
+           'make_batch', 'benchmark_reuse', 'column_sequence', 'cdist_argmin', 'large_field']
 
 # %% ../../nbs/14_hrtem_sim.ipynb #b38aca7c
 import numpy as np
@@ -283,6 +283,14 @@ def amorphous_blob(rng:np.random.Generator,
     return None
 
 # %% ../../nbs/14_hrtem_sim.ipynb #5349d5cd
+def stem_targets(p:Atoms, sup:Atoms, spec:dict)->dict:  # particle and support atoms of `build_scene`; the spec
+    "STEM training labels of a built scene: particle mask and column map (particle columns, plus every atom of graphene)."
+    P, s = spec["out_px"], spec["sampling"]
+    cols = column_positions(p.positions[:, :2])[0]
+    return dict(mask=particle_mask(p.positions[:, :2], (P, P), s),
+                colmap_stem=column_map(np.concatenate([cols, sup.positions[:, :2]]) if spec.get("graphene") else cols,
+                                       (P, P), s))
+
 def simulate_structure(spec:dict, max_cols:int=1024)->dict:
     "Everything one structure gives: exit wave, HAADF approximation, particle mask, column map and columns."
     scene, p, sup = build_scene(spec)
@@ -292,11 +300,10 @@ def simulate_structure(spec:dict, max_cols:int=1024)->dict:
     k = min(len(cols), max_cols)
     colpad[:k, :2] = cols[:k]
     colpad[:k, 2] = counts[:k]
+    t = stem_targets(p, sup, spec)
     return dict(wave=exit_wave(scene, spec["energy"], s / 2)[:2 * P, :2 * P],
-                haadf=haadf_image(scene, P, s), mask=particle_mask(p.positions[:, :2], (P, P), s),
-                colmap=column_map(cols, (P, P), s), columns=colpad,
-                colmap_stem=column_map(np.concatenate([cols, sup.positions[:, :2]]) if spec.get("graphene") else cols,
-                                       (P, P), s),
+                haadf=haadf_image(scene, P, s), mask=t["mask"], colmap=column_map(cols, (P, P), s), columns=colpad,
+                colmap_stem=t["colmap_stem"],
                 tilt=np.float32(spec["tilt"]), on_axis=np.uint8(spec["on_axis"]), energy=np.float32(spec["energy"]),
                 n_atoms=np.int32(len(p)), diameter=np.float32(np.ptp(p.positions[:, :2], 0).max()),
                 element=np.array(spec["element"], "U2"), shape=np.array(spec["shape"], "U20"),
