@@ -15,8 +15,7 @@ Measured 2026-12-04 on 2 cores (~75 s per training), shares 0 / 25 / 50 %: calib
 import json, sys, time
 import numpy as np, torch
 from chiral_em.core import set_threads, write_json, project_root
-from chiral_em.sim.hrtem import (draw_spec, build_scene, haadf_image, particle_mask, column_positions, column_map,
-                                 generate_graphene_fields, make_batch)
+from chiral_em.sim.hrtem import draw_spec, build_scene, haadf_image, stem_targets, generate_graphene_fields, make_batch
 from chiral_em.nets import MSDNet, train_segmenter, predict
 from chiral_em.segment import segment_columns, columns_in_input, find_columns
 from chiral_em.measure import match_points
@@ -30,10 +29,7 @@ KEYS = ("haadf", "mask", "colmap_stem")
 def stem_structure(spec):
     "HAADF render, particle mask and STEM column map (particle columns + graphene atoms) of one structure."
     scene, p, sup = build_scene(spec)
-    cols, _ = column_positions(p.positions[:, :2])
-    allc = np.concatenate([cols, sup.positions[:, :2]]) if spec.get("graphene") else cols
-    return dict(haadf=haadf_image(scene, P, S), mask=particle_mask(p.positions[:, :2], (P, P), S),
-                colmap_stem=column_map(allc, (P, P), S), on_axis=spec["on_axis"])
+    return dict(haadf=haadf_image(scene, P, S), on_axis=spec["on_axis"], **stem_targets(p, sup, spec))
 
 def stack(items): return {k: np.stack([it[k] for it in items]) for k in KEYS}
 
