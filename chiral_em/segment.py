@@ -265,14 +265,16 @@ def network_map(image:np.ndarray,  # 2-D image at the network's sampling
                 model, meta:dict,  # network and its metadata (`losses`: one per output channel)
                 channel:int=0,     # output channel
                 window:int=512, halo:int=64,  # window edge and extra context per side [px]
-                overlap:float=0.5)->np.ndarray:  # fraction of a window shared with its neighbour
+                overlap:float=0.5,   # fraction of a window shared with its neighbour
+                tta:bool=None)->np.ndarray:  # average the 8 rotations/reflections; None: the network's meta `tta`
     """One output channel of a network on an image at the network's sampling, windowed (Hamming overlap-add). The image
     is standardised as the network's training images were: globally, or (meta `preprocess` "local") by
     `core.local_standardize`."""
     losses = meta.get("losses", ("bce",))
+    tta = bool(meta.get("tta", False)) if tta is None else tta
     if meta.get("preprocess", "global") == "local": x = local_standardize(check_image(image), meta["sampling"])
     else: x = standardize(check_image(image))
-    return sliding_window_predict(lambda a: predict(model, a, losses)[channel], x, window, halo, overlap)
+    return sliding_window_predict(lambda a: predict(model, a, losses, tta)[channel], x, window, halo, overlap)
 
 def find_columns(cmap:np.ndarray,       # predicted column map (h, w), ~1 at columns
                  sampling:float,        # [Å/px]
@@ -345,15 +347,19 @@ def segment_particles(image:np.ndarray, model, meta:dict,  # image at any sampli
 
 def segment_columns(image:np.ndarray, model, meta:dict,
                     sampling:float=None,   # sampling of `image` [Å/px]; None = the network's
-                    threshold:float=0.3,   # minimum peak height of the column map
-                    min_sep:float=1.0,     # closest column separation [Å]
-                    window:int=512, halo:int=64)->dict:
-    "Column map and column positions (x, y) in px of the input image and in Å."
+                    threshold:float=None,  # minimum peak height of the column map; None: meta `threshold` (else 0.3)
+                    min_sep:float=None,    # closest column separation [Å]; None: meta `min_sep` (else 1.0)
+                    window:int=512, halo:int=64,
+                    tta:bool=None)->dict:  # average the 8 rotations/reflections; None: meta `tta` (else no)
+    """Column map and column positions (x, y) in px of the input image and in Å. The peak finder's settings default to
+    the ones stored with the network (chosen on its validation data)."""
     s = meta["sampling"]
     px = sampling or s
+    threshold = float(meta.get("threshold", 0.3)) if threshold is None else threshold
+    min_sep = float(meta.get("min_sep", 1.0)) if min_sep is None else min_sep
     img = to_sampling(image, px, s)
     ch = list(meta.get("losses", ("mse",))).index("mse")
-    cmap = network_map(img, model, meta, ch, window, halo)
+    cmap = network_map(img, model, meta, ch, window, halo, tta=tta)
     xy_px = columns_in_input(cmap, s, px, min_sep, threshold)
     return dict(cmap=cmap, xy_px=xy_px, xy_A=(xy_px + 0.5) * px, sampling=s)
 
@@ -481,7 +487,8 @@ def segment_files(images:Param("image files or folders", nargs="+"),
                   lattice_spacing:Param("d-spacing [Å] of the lowest-order reflection, to get the pixel size of an "
                                         "uncalibrated atomic-resolution image from its lattice", float)=None,
                   model:Param("model file (models.save_model); default: the shipped network", str)=None,
-                  threshold:Param("probability (particles, 0.5) or peak height (columns, 0.3)", float)=None,
+                  threshold:Param("probability (particles, 0.5) or peak height (columns: the network's, chosen on its "
+                                  "validation data)", float)=None,
                   keep_annotations:Param("analyse data bands and burned-in scale bars too", bool)=False,
                  )->int:
     "chiral-em segment: particle masks or atomic columns for HRTEM/STEM images."
@@ -521,7 +528,7 @@ def segment_files(images:Param("image files or folders", nargs="+"),
                 overlay_png(out / f"{im.path.stem}_overlay.png", im.data, r["labels"])
                 n = len(r["particles"])
             else:
-                r = segment_columns(data, net, meta, s, threshold or 0.3)
+                r = segment_columns(data, net, meta, s, threshold)
                 _write_csv(out / f"{im.path.stem}_columns.csv", ["x_px", "y_px", "x_A", "y_A"],
                            np.c_[r["xy_px"], r["xy_A"]].round(3).tolist())
                 overlay_png(out / f"{im.path.stem}_overlay.png", im.data, None, r["xy_px"])
