@@ -43,6 +43,8 @@ def check_pipeline(pipeline:str,        # one of `PIPELINES`
 
 def segment_haadf(img:np.ndarray,          # 2-D HAADF-STEM micrograph, bright particles
                   annotations:bool=True,   # leave out data bands and burned-in scale bars
+                  threshold:float|None=None, h:float|None=None,  # foreground threshold, marker depth; None: the
+                                                                 # network's (chosen in chapter 05)
                  )->np.ndarray:            # int32 instance labels, the image's shape
     "Bright metal particles on a textured oxide support: the shipped `particles_haadf` network (`catalyst`, ch. 05)."
     from skimage.segmentation import relabel_sequential
@@ -53,7 +55,7 @@ def segment_haadf(img:np.ndarray,          # 2-D HAADF-STEM micrograph, bright p
     x = to_gray(check_image(img))
     crop, sl, amask = exclude_annotations(x) if annotations else (x, np.s_[:, :], np.zeros(x.shape, bool))
     out = np.zeros(x.shape, np.int32)
-    out[sl] = segment_catalyst(crop, *_instance_net("particles_haadf"))
+    out[sl] = segment_catalyst(crop, *_instance_net("particles_haadf"), threshold=threshold, h=h)
     out[sl][amask] = 0
     return relabel_sequential(out)[0].astype(np.int32)
 
