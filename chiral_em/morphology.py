@@ -49,15 +49,11 @@ def segment_haadf(img:np.ndarray,          # 2-D HAADF-STEM micrograph, bright p
     "Bright metal particles on a textured oxide support: the shipped `particles_haadf` network (`catalyst`, ch. 05)."
     from skimage.segmentation import relabel_sequential
     from chiral_em.catalyst import segment_catalyst
-    from chiral_em.annotations import exclude_annotations
     from chiral_em.core import check_image
-    from chiral_em.emio import to_gray
-    x = to_gray(check_image(img))
-    crop, sl, amask = exclude_annotations(x) if annotations else (x, np.s_[:, :], np.zeros(x.shape, bool))
-    out = np.zeros(x.shape, np.int32)
-    out[sl] = segment_catalyst(crop, *_instance_net("particles_haadf"), threshold=threshold, h=h)
-    out[sl][amask] = 0
-    return relabel_sequential(out)[0].astype(np.int32)
+    from chiral_em.segment import _with_bar
+    net, meta = _instance_net("particles_haadf")
+    lab = _with_bar(lambda x: segment_catalyst(x, net, meta, threshold=threshold, h=h), check_image(img), annotations)
+    return relabel_sequential(lab)[0].astype(np.int32)
 
 def analyse_image(img,                         # 2-D micrograph
                   model,                       # trained `shape.ShapeCNN` (reads crops or masks: its `input_kind`)
@@ -403,9 +399,9 @@ def morphology(images:Param("image files or folders", str, nargs="+"),
                pipeline:Param("segmentation: default (classical: Otsu, distance watershed; keeps a particle with a "
                               "neck whole), touching (splits touching convex particles by their darkness too, and "
                               "dumbbells into lobes), baseline (MATLAB port) or network (U-Net trained on simulated "
-                              "agglomerates) or haadf (U-Net trained on simulated HAADF-STEM catalysts: small bright metal particles "
-                              "on a textured oxide support)", str,
-                              choices=["default", "touching", "baseline", "network", "haadf"])="default",
+                              "agglomerates) or haadf (U-Net trained on simulated HAADF-STEM catalysts: small "
+                              "bright metal particles on a textured oxide support)", str,
+                              choices=list(PIPELINES))="default",
                polarity:Param("particles darker/brighter than background", str,
                               choices=["auto", "dark", "bright"])="auto",
                include_border:bool=False,    # cluster particles touching the image border too
