@@ -61,7 +61,7 @@ def shipped_estimates(ims:list, ids)->tuple:   # p(Janus), size [atoms], Ag frac
     den = load_model(find_model("agco_denoise"))[0]
     X = np.stack([standardize(net_denoise(den, a, ensemble=bool(meta["denoise_ensemble"])))
                   for i in ids for a in ims[i]["noisy"]])
-    return predict_agconet(net, X, meta["mu"], meta["sd"])
+    return predict_agconet(net, X, meta["mu"], meta["sd"], tta=bool(meta.get("tta", False)))
 
 def image_features(d:dict)->np.ndarray:   # one cluster's images → (draws, 7)
     "Outline area, axes; integrated contrast of the clean and the noisy image; aperture; log dose, per draw."

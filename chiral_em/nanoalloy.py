@@ -99,15 +99,23 @@ def train_agconet(X:np.ndarray,        # (clusters, draws, P, P) standardised im
 def predict_agconet(net, images:np.ndarray,  # (N, P, P) standardised images
                     mu, sd,                  # the training targets' means and sds (from `train_agconet`)
                     device="cpu", batch:int=64,
+                    tta:bool=False,          # mean over the 8 rotations and mirror images of each image (D4)
                    )->tuple:                 # p(Janus) (N,), size [atoms] (N,), composition N_Ag/N_tot (N,)
-    "The three heads of `net` on a stack of images, in physical units."
+    "The three heads of `net` on a stack of images, in physical units; with `tta`, averaged over the D4 views."
     net.eval()
     xs = np.asarray(images, np.float32).reshape(-1, 1, *np.shape(images)[-2:])
-    outs = []
-    with torch.no_grad():
-        for i in range(0, len(xs), batch): outs.append(net(torch.from_numpy(xs[i:i + batch]).to(device)).cpu())
-    o = torch.cat(outs)
-    return (torch.softmax(o[:, :2], 1)[:, 1].numpy(), o[:, 2].numpy() * sd[0] + mu[0], o[:, 3].numpy() * sd[1] + mu[1])
+    views = [(k, f) for k in range(4) for f in (False, True)] if tta else [(0, False)]
+    p, s, c = 0., 0., 0.
+    for k, f in views:   # class: the mean probability; size and composition: the mean value
+        v = np.rot90(xs, k, (-2, -1))
+        v = np.ascontiguousarray(v[..., ::-1] if f else v)
+        outs = []
+        with torch.no_grad():
+            for i in range(0, len(v), batch): outs.append(net(torch.from_numpy(v[i:i + batch]).to(device)).cpu())
+        o = torch.cat(outs)
+        p = p + torch.softmax(o[:, :2], 1)[:, 1].numpy() / len(views)
+        s, c = s + o[:, 2].numpy() / len(views), c + o[:, 3].numpy() / len(views)
+    return p, s * sd[0] + mu[0], c * sd[1] + mu[1]
 
 # %% ../nbs/29e_nanoalloy.ipynb #bff9750a
 class AgCoEnsemble(nn.Module):
@@ -189,14 +197,14 @@ from fastcore.script import Param
 NEEDS_DENOISER = "the classifier was trained on denoised images and needs the denoiser (drop --denoiser none)"
 
 def analyse(image:np.ndarray, sampling:float,  # 2-D image and its pixel size [Å/px]
-            net, meta:dict,                    # the classifier and its `save_model` metadata (mu, sd, input)
+            net, meta:dict,                    # the classifier and its `save_model` metadata (mu, sd, input, tta)
             denoiser=None)->dict:              # denoising U-Net; required when meta["input"] is "denoised"
     "Class, p(Janus), size [atoms], composition and the (denoised) window for one image."
     std, raw, centre = prepare_image(image, sampling, int(meta.get("out_px", 128)), float(meta["sampling"]))
     if meta.get("input") == "denoised":   # a classifier trained on the denoiser's output sees it here too
         if denoiser is None: raise ValueError(NEEDS_DENOISER)
         std = standardize(denoise_window(denoiser, raw, bool(meta.get("denoise_ensemble", False))))
-    p, s, c = predict_agconet(net, std[None], meta["mu"], meta["sd"])
+    p, s, c = predict_agconet(net, std[None], meta["mu"], meta["sd"], tta=bool(meta.get("tta", False)))
     r = dict(p_janus=float(p[0]), cls=CLASSES[int(p[0] > 0.5)], size_atoms=float(s[0]), x_ag=float(c[0]),
              centre_px=centre, window=raw)
     if denoiser is not None: r["denoised"] = denoise_window(denoiser, raw)
