@@ -20,7 +20,7 @@ def test_command_matches_direct_prediction(tmp_path):
     if meta.get("input") == "denoised":   # the shipped classifier may expect the shipped denoiser's output
         den = load_model(find_model("agco_denoise"))[0]
         x = standardize(net_denoise(den, img.astype(np.float32), bool(meta.get("denoise_ensemble", False))))
-    p, s, c = na.predict_agconet(net, x[None], meta["mu"], meta["sd"])
+    p, s, c = na.predict_agconet(net, x[None], meta["mu"], meta["sd"], tta=bool(meta.get("tta", False)))
     write_tif(tmp_path / "c.tif", img.astype(np.float32), meta["pixel_size_nm"])
     assert na.main([str(tmp_path / "c.tif"), "--out", str(tmp_path / "out")]) == 0
     r = json.loads((tmp_path / "out" / "nanoalloy.json").read_text())["results"][0]
