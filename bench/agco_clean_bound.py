@@ -41,7 +41,7 @@ def main(out:str=None, seed:int=0):
         res[kind] = dict(class_acc=float(ok.mean()), class_acc_ci95=ci(ok), size_mae=float(es.mean()),
                          size_mae_ci95=ci(es), comp_mae=float(ec.mean()), comp_mae_ci95=ci(ec),
                          best_epoch=int(np.argmin(hist)) + 1, train_s=time.time() - t1)
-        print(kind, {k: v for k, v in res[kind].items()}, flush=True)
+        print(kind, res[kind], flush=True)
     summary = dict(width=cfg.width, epochs=cfg.epochs, n_train_clusters=int(len(tr)), n_test_clusters=int(len(te)),
                    images_per_cluster=int(nd), tta=True, training_seed=0, wall_s=time.time() - t0)
     out = Path(out) if out else project_root() / "results" / "bench" / "agco_clean_bound.json"
