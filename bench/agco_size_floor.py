@@ -53,15 +53,11 @@ def chapter_data(seed:int=0):
 
 def shipped_estimates(ims:list, ids)->tuple:   # p(Janus), size [atoms], Ag fraction, each (len(ids) * draws,)
     "The shipped chapter 06 pipeline on every noisy image of the clusters `ids`: U-Net denoiser, then the CNN ensemble."
-    from chiral_em.core import standardize
-    from chiral_em.denoise import net_denoise
     from chiral_em.models import load_model, find_model
-    from chiral_em.nanoalloy import predict_agconet
+    from chiral_em.nanoalloy import read_windows
     net, meta = load_model(find_model("agco_net"))
     den = load_model(find_model("agco_denoise"))[0]
-    X = np.stack([standardize(net_denoise(den, a, ensemble=bool(meta["denoise_ensemble"])))
-                  for i in ids for a in ims[i]["noisy"]])
-    return predict_agconet(net, X, meta["mu"], meta["sd"], tta=bool(meta.get("tta", False)))
+    return read_windows(np.stack([a for i in ids for a in ims[i]["noisy"]]), net, meta, den)   # as the command reads it
 
 def image_features(d:dict)->np.ndarray:   # one cluster's images → (draws, 7)
     "Outline area, axes; integrated contrast of the clean and the noisy image; aperture; log dose, per draw."

@@ -12,8 +12,8 @@ from .core import standardize, check_image
 
 # %% auto #0
 __all__ = ['CLASSES', 'TRAIN_SAMPLING', 'MAX_FACTOR', 'NEEDS_DENOISER', 'AgCoNet', 'agco_loss', 'augment_d4', 'train_agconet',
-           'predict_agconet', 'AgCoEnsemble', 'particle_window', 'prepare_image', 'denoise_window', 'analyse',
-           'nanoalloy_files', 'main']
+           'predict_agconet', 'AgCoEnsemble', 'particle_window', 'prepare_image', 'denoise_window', 'read_windows',
+           'analyse', 'nanoalloy_files', 'main']
 
 # %% ../nbs/29e_nanoalloy.ipynb #29a72776
 CLASSES = ("core-shell", "Janus")
@@ -197,15 +197,26 @@ from fastcore.script import Param
 
 NEEDS_DENOISER = "the classifier was trained on denoised images and needs the denoiser (drop --denoiser none)"
 
+def read_windows(windows:np.ndarray,  # (N, P, P) raw windows already at the network's sampling
+                 net, meta:dict,       # the classifier and its `save_model` metadata (mu, sd, input, tta)
+                 denoiser=None,        # denoising U-Net; required when meta["input"] is "denoised"
+                )->tuple:              # p(Janus) (N,), size [atoms] (N,), composition N_Ag/N_tot (N,)
+    "A saved classifier read as its metadata says: the denoiser first if it was trained on its output, then `tta`."
+    raw = np.asarray(windows, np.float32)
+    if raw.ndim != 3: raise ValueError(f"windows must be (N, P, P), got shape {raw.shape}")
+    if meta.get("input") == "denoised":   # a classifier trained on the denoiser's output sees it here too
+        if denoiser is None: raise ValueError(NEEDS_DENOISER)
+        ens = bool(meta.get("denoise_ensemble", False))
+        std = np.stack([standardize(denoise_window(denoiser, w, ens)) for w in raw])
+    else: std = np.stack([standardize(w) for w in raw])
+    return predict_agconet(net, std, meta["mu"], meta["sd"], tta=bool(meta.get("tta", False)))
+
 def analyse(image:np.ndarray, sampling:float,  # 2-D image and its pixel size [Å/px]
             net, meta:dict,                    # the classifier and its `save_model` metadata (mu, sd, input, tta)
             denoiser=None)->dict:              # denoising U-Net; required when meta["input"] is "denoised"
     "Class, p(Janus), size [atoms], composition and the (denoised) window for one image."
-    std, raw, centre = prepare_image(image, sampling, int(meta.get("out_px", 128)), float(meta["sampling"]))
-    if meta.get("input") == "denoised":   # a classifier trained on the denoiser's output sees it here too
-        if denoiser is None: raise ValueError(NEEDS_DENOISER)
-        std = standardize(denoise_window(denoiser, raw, bool(meta.get("denoise_ensemble", False))))
-    p, s, c = predict_agconet(net, std[None], meta["mu"], meta["sd"], tta=bool(meta.get("tta", False)))
+    _, raw, centre = prepare_image(image, sampling, int(meta.get("out_px", 128)), float(meta["sampling"]))
+    p, s, c = read_windows(raw[None], net, meta, denoiser)
     r = dict(p_janus=float(p[0]), cls=CLASSES[int(p[0] > 0.5)], size_atoms=float(s[0]), x_ag=float(c[0]),
              centre_px=centre, window=raw)
     if denoiser is not None: r["denoised"] = denoise_window(denoiser, raw)

@@ -4,8 +4,6 @@ import numpy as np
 import pytest
 
 from chiral_em import nanoalloy as na
-from chiral_em.core import standardize
-from chiral_em.denoise import net_denoise
 from chiral_em.emio import write_tif
 from chiral_em.models import find_model, load_model
 from chiral_em.sim import agco_image, md
@@ -16,11 +14,8 @@ def test_command_matches_direct_prediction(tmp_path):
     except FileNotFoundError: pytest.skip("agco_net is not shipped (run chapter 06 in the cpu profile)")
     x, t = md.initial_droplets(150, 150)
     img = agco_image.image_cluster(dict(positions=x, types=t), [5, 0], out_px=128, n_draws=1)["noisy"][0]
-    x = standardize(img)
-    if meta.get("input") == "denoised":   # the shipped classifier may expect the shipped denoiser's output
-        den = load_model(find_model("agco_denoise"))[0]
-        x = standardize(net_denoise(den, img.astype(np.float32), bool(meta.get("denoise_ensemble", False))))
-    p, s, c = na.predict_agconet(net, x[None], meta["mu"], meta["sd"], tta=bool(meta.get("tta", False)))
+    den = load_model(find_model("agco_denoise"))[0] if meta.get("input") == "denoised" else None
+    p, s, c = na.read_windows(img[None], net, meta, den)   # the window as it is: no resampling, no cut
     write_tif(tmp_path / "c.tif", img.astype(np.float32), meta["pixel_size_nm"])
     assert na.main([str(tmp_path / "c.tif"), "--out", str(tmp_path / "out")]) == 0
     r = json.loads((tmp_path / "out" / "nanoalloy.json").read_text())["results"][0]
