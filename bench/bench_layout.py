@@ -7,7 +7,6 @@ Also the largest difference between the two layouts' outputs for the same weight
 import time
 import numpy as np
 import torch
-import torch.nn.functional as F
 from chiral_em.core import project_root, versions, write_json
 from chiral_em.nanoalloy import AgCoNet, agco_loss
 from chiral_em.denoise import ResUNet

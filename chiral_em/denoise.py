@@ -185,6 +185,11 @@ def _masked_mse(out, y):
 def _std_frames(frames):
     return [standardize(check_image(f, f"frame {k}")) for k, f in enumerate(frames)]
 
+def _unet(residual:bool, base:int, levels:int, channels_last:bool):
+    "The denoisers' network: a `ResUNet` or a plain `UNet` (one input, one output), optionally with NHWC weights."
+    net = (ResUNet if residual else UNet)(1, 1, base=base, levels=levels)
+    return net.to(memory_format=torch.channels_last) if channels_last else net
+
 def train_n2v(frames,                 # iterable of noisy (H, W) frames (normalised intensity or any units)
               steps:int=200, batch:int=8, crop:int=64, # crop edge [px], a multiple of 8
               radius:int=0,           # blind patch half-width [px]; 0 = Noise2Void
@@ -201,8 +206,7 @@ def train_n2v(frames,                 # iterable of noisy (H, W) frames (normali
     grid = grid or (8 if radius == 0 else 16)
     if crop % grid: raise ValueError(f"crop {crop} must be a multiple of the mask grid {grid}")
     torch.manual_seed(seed)
-    net = (ResUNet if residual else UNet)(1, 1, base=base, levels=levels)
-    if channels_last: net = net.to(memory_format=torch.channels_last)
+    net = _unet(residual, base, levels, channels_last)
     def batch_fn(step):
         r = np.random.default_rng([seed, 1, step])
         x = _crops(frames, r, batch, crop)
@@ -259,8 +263,7 @@ def train_supervised(pairs,              # list of (noisy, clean) (H, W) arrays,
         fixed = [_pair_stack(k, x, c) for k, (x, c) in enumerate(pairs)]
         if not fixed: raise ValueError("no training pairs")
     torch.manual_seed(seed)
-    net = (ResUNet if residual else UNet)(1, 1, base=base, levels=levels)
-    if channels_last: net = net.to(memory_format=torch.channels_last)
+    net = _unet(residual, base, levels, channels_last)
     def batch_fn(step):
         stacks = fixed or [_pair_stack(k, x, c) for k, (x, c) in enumerate(draw(step))]
         r = np.random.default_rng([seed, 2, step])
