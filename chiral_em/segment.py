@@ -5,8 +5,8 @@
 # %% auto #0
 __all__ = ['SPLIT_MARKERS', 'LEGACY_DEFAULT', 'TOUCHING', 'MAX_RESAMPLE', 'MAX_PIXELS', 'ZONE_AXIS', 'find_data_bar',
            'polarity_dark', 'remove_small', 'watershed_split', 'segment_baseline', 'typical_radius', 'darkness',
-           'segment_default', 'drop_small_labels', 'to_sampling', 'network_map', 'find_columns', 'image_peaks',
-           'segment_particles', 'segment_columns', 'columns_in_input', 'predict_frames', 'split_cores',
+           'segment_default', 'drop_small_labels', 'to_sampling', 'network_map', 'find_columns', 'refine_columns',
+           'image_peaks', 'segment_particles', 'segment_columns', 'columns_in_input', 'predict_frames', 'split_cores',
            'split_instances', 'default_model_name', 'sampling_for', 'segment_files', 'main']
 
 # %% ../nbs/20_segment.ipynb #c82235442
@@ -280,14 +280,59 @@ def find_columns(cmap:np.ndarray,       # predicted column map (h, w), ~1 at col
                  sampling:float,        # [Å/px]
                  min_sep:float=1.0,     # closest allowed column separation [Å]
                  threshold:float=0.3,   # minimum peak height
-                 mask:np.ndarray=None)->np.ndarray:  # (n, 2) column positions (x, y) [px]
-    "Peak finding on the column map (skimage peak_local_max), optionally inside a particle mask."
+                 mask:np.ndarray=None,  # keep only columns inside this mask (h, w)
+                 basin:float=None,      # map level bounding each peak's basin for `refine_columns`; None: pixel peaks
+                 min_pair:float=0.65,   # smallest separation [Å] at which a basin is split into two columns
+                )->np.ndarray:          # (n, 2) column positions (x, y) [px]
+    """Peak finding on the column map (skimage peak_local_max), optionally inside a particle mask. With `basin`, each
+    peak becomes its basin's sub-pixel centre and basins holding two columns closer than the map resolves are split
+    (`refine_columns`)."""
     from skimage.feature import peak_local_max
     if cmap.ndim != 2: raise ValueError(f"cmap must be 2-D, got {cmap.shape}")
     pk = peak_local_max(cmap, min_distance=max(1, int(min_sep / sampling / 2)), threshold_abs=threshold,
                         exclude_border=False)
-    if mask is not None and len(pk): pk = pk[mask[pk[:, 0], pk[:, 1]] > 0]
-    return pk[:, ::-1].astype(float) if len(pk) else np.zeros((0, 2))
+    xy = pk[:, ::-1].astype(float) if len(pk) else np.zeros((0, 2))
+    if basin is not None: xy = refine_columns(cmap, xy, sampling, basin, min_pair)
+    if mask is not None and len(xy):
+        ij = np.clip(np.round(xy[:, ::-1]).astype(int), 0, np.array(mask.shape) - 1)
+        xy = xy[mask[ij[:, 0], ij[:, 1]] > 0]
+    return xy
+
+def refine_columns(cmap:np.ndarray,     # column map (h, w)
+                   peaks:np.ndarray,    # (n, 2) peak positions (x, y) [px] on it (`find_columns`)
+                   sampling:float,      # [Å/px]
+                   floor:float=0.25,    # basins are the map above `floor`, divided among the peaks by watershed
+                   min_pair:float=0.65, # smallest separation [Å] read from a basin's shape that makes it two columns
+                  )->np.ndarray:        # (m ≥ n, 2) column positions (x, y) [px]
+    """Sub-pixel columns from each peak's basin. A column is its basin's map-weighted centre. Two columns closer than
+    the network's map resolves give one peak on an elongated blob: the basin's weighted second moments give the
+    variances along its major and minor axes, and two equal blobs a distance d apart add d²/4 to the major one only,
+    so d = 2 √(major − minor). A basin with d ≥ `min_pair` becomes two columns at its centre ± d/2 along the major
+    axis."""
+    from skimage.segmentation import watershed
+    cmap, peaks = np.asarray(cmap, np.float64), np.asarray(peaks, float).reshape(-1, 2)
+    if cmap.ndim != 2: raise ValueError(f"cmap must be 2-D, got {cmap.shape}")
+    if not len(peaks): return peaks
+    ij = np.round(peaks[:, ::-1]).astype(int)
+    if (ij < 0).any() or (ij >= cmap.shape).any(): raise ValueError("peaks must lie inside cmap (x, y in px)")
+    markers = np.zeros(cmap.shape, np.int32)
+    markers[ij[:, 0], ij[:, 1]] = np.arange(1, len(peaks) + 1)
+    lab = watershed(-cmap, markers, mask=cmap > floor)
+    yy, xx = np.mgrid[:cmap.shape[0], :cmap.shape[1]].astype(np.float64)
+    idx = np.arange(1, len(peaks) + 1)
+    w = np.where(lab > 0, cmap, 0.)
+    S = lambda a: np.asarray(ndi.sum(w * a, lab, idx))
+    m0 = S(1.)                                                           # basin mass (0: peak below floor)
+    W = np.maximum(m0, 1e-12)
+    cx, cy = S(xx) / W, S(yy) / W
+    vxx, vyy, vxy = S(xx * xx) / W - cx ** 2, S(yy * yy) / W - cy ** 2, S(xx * yy) / W - cx * cy
+    half = np.sqrt(np.maximum(((vxx - vyy) / 2) ** 2 + vxy ** 2, 0))   # (major − minor) / 2
+    d = 2 * np.sqrt(2 * half)                                            # [px]
+    theta = 0.5 * np.arctan2(2 * vxy, vxx - vyy)                          # major axis
+    two = (d * sampling >= min_pair) & (m0 > 0)
+    u = np.c_[np.cos(theta), np.sin(theta)] * (d / 2)[:, None]
+    c = np.where((m0 > 0)[:, None], np.c_[cx, cy], peaks)
+    return np.concatenate([c[~two], c[two] + u[two], c[two] - u[two]])
 
 def image_peaks(image:np.ndarray,     # 2-D image with bright columns (HAADF-STEM)
                 sampling:float,       # [Å/px]
@@ -352,7 +397,7 @@ def segment_columns(image:np.ndarray, model, meta:dict,
                     window:int=512, halo:int=64,
                     tta:bool=None)->dict:  # average the 8 rotations/reflections; None: meta `tta` (else no)
     """Column map and column positions (x, y) in px of the input image and in Å. The peak finder's settings default to
-    the ones stored with the network (chosen on its validation data)."""
+    the ones stored with the network (chosen on its validation data), sub-pixel refinement and pair splitting (`refine_columns`) included."""
     s = meta["sampling"]
     px = sampling or s
     threshold = float(meta.get("threshold", 0.3)) if threshold is None else threshold
@@ -360,7 +405,7 @@ def segment_columns(image:np.ndarray, model, meta:dict,
     img = to_sampling(image, px, s)
     ch = list(meta.get("losses", ("mse",))).index("mse")
     cmap = network_map(img, model, meta, ch, window, halo, tta=tta)
-    xy_px = columns_in_input(cmap, s, px, min_sep, threshold)
+    xy_px = columns_in_input(cmap, s, px, min_sep, threshold, meta.get("basin"), meta.get("min_pair", 0.65))
     return dict(cmap=cmap, xy_px=xy_px, xy_A=(xy_px + 0.5) * px, sampling=s)
 
 def columns_in_input(cmap:np.ndarray,       # column map at the network's sampling (segment_columns' "cmap")
@@ -368,9 +413,11 @@ def columns_in_input(cmap:np.ndarray,       # column map at the network's sampli
                      input_sampling:float,  # the input image's sampling [Å/px]
                      min_sep:float=1.0,     # closest column separation [Å]
                      threshold:float=0.3,   # minimum peak height of the map
+                     basin:float=None,      # `find_columns`' basin level (sub-pixel centres, pairs split); None: off
+                     min_pair:float=0.65,   # smallest pair separation that splits a basin [Å]
                     )->np.ndarray:          # (n, 2) column positions (x, y) in input pixels
     "Columns of a column map, in the input image's pixels: one map, many thresholds, without running the network again."
-    xy = find_columns(cmap, sampling, min_sep, threshold)
+    xy = find_columns(cmap, sampling, min_sep, threshold, basin=basin, min_pair=min_pair)
     return (xy + 0.5) * sampling / input_sampling - 0.5    # pixel centres kept: back to input pixels
 
 # %% ../nbs/20_segment.ipynb #6ae3e84d
