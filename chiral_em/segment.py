@@ -397,7 +397,8 @@ def segment_columns(image:np.ndarray, model, meta:dict,
                     window:int=512, halo:int=64,
                     tta:bool=None)->dict:  # average the 8 rotations/reflections; None: meta `tta` (else no)
     """Column map and column positions (x, y) in px of the input image and in Å. The peak finder's settings default to
-    the ones stored with the network (chosen on its validation data), sub-pixel refinement and pair splitting (`refine_columns`) included."""
+    the ones stored with the network (chosen on its validation data), sub-pixel refinement and pair splitting
+    (`refine_columns`) included."""
     s = meta["sampling"]
     px = sampling or s
     threshold = float(meta.get("threshold", 0.3)) if threshold is None else threshold
