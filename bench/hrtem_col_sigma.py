@@ -6,13 +6,15 @@ as blobs of that width), and scores every finder of the chapter's `FINDER_GRID` 
 (18 of 32 in `cpu`; never the test particles): validation F1 with the best finder, the best without refinement and
 the earlier runs' finder. Narrower blobs leave a dip between columns 0.8–1.2 Å apart, which a peak finder can split;
 wider ones are easier to regress at low dose. The chapter's code is executed from the notebook (cells found by their
-text), so the recipe here is the chapter's. One σ takes ≈ 30 min on 2 cores (12,000 steps); `--channels-last` trains
+text), so the recipe here is the chapter's. One σ takes ≈ 65 min on 2 cores at the chapter's 24,000 steps (≈ 30 min at
+12,000); `--channels-last` trains
 with NHWC weights (same network, rounding differs; not measurably faster here).
 
 Measured in `cpu` (2 cores, 12,000 steps; 2026-12-05): σ 0.35 Å (the chapter's run `55bb965`) validation F1 0.906 /
 0.876 / 0.854 (best finder / best without refinement / earlier finder); σ 0.25 Å 0.877 / 0.848 / 0.834 (training
 33.9 min). The narrower target loses on every finder, so the chapter keeps 0.35 Å. Twice the steps (σ 0.35 Å,
-`--steps 24000 --channels-last`, 62.0 min): 0.9165 / 0.887 / 0.868, +0.01 on every finder (not yet in the chapter).
+`--steps 24000 --channels-last`, 62.0 min): 0.9165 / 0.887 / 0.868, +0.01 on every finder; the chapter's `cpu` profile
+trains 24,000 steps since (its run, without channels-last: 0.922 / 0.894 / 0.877).
 
 `python bench/hrtem_col_sigma.py [--sigma 0.35 0.25] [--steps N] [--channels-last] [--profile cpu] [--out FILE]`"""
 import argparse, json, time
