@@ -30,7 +30,8 @@ def instance_targets(labels:np.ndarray)->np.ndarray:  # int instance labels (h, 
 
 # %% auto #0
 __all__ = ['TRAIN_RADIUS', 'RADIUS_RANGE', 'LOSSES', 'instance_targets', 'scene_batch', 'agglomerate_batch', 'train_instance_net',
-           'predict_maps', 'split_instances', 'lodo_choice', 'classical_radius', 'median_radius', 'segment_instances']
+           'predict_maps', 'split_instances', 'split_instances_grid', 'lodo_choice', 'classical_radius',
+           'median_radius', 'segment_instances']
 
 # %% ../nbs/20b_instances.ipynb #c9b3c164
 def scene_batch(render,                    # engine: render(rng, field, **ranges) -> (image, labels, meta)
@@ -108,6 +109,21 @@ def _shape_split(fg:np.ndarray, split:float, min_area:int)->np.ndarray:
     fg = ndi.binary_fill_holes(fg)
     r = max(typical_radius(fg), 1.)
     return drop_small_labels(watershed_split(fg, max(1., split * r)), max(min_area, 0.1 * np.pi * r * r))
+
+def split_instances_grid(maps:np.ndarray,  # (2, h, w) from `predict_maps`
+                         grid,               # (fg_thr, h) pairs, as `split_instances` takes them
+                         min_area:int=4,     # smallest instance kept [px]
+                        )->dict:             # {(fg_thr, h): int32 instance labels}
+    """`split_instances` (distance markers) at every (threshold, depth) of `grid`, the same labels: the smoothed
+    distance map is computed once and the h-maxima once per depth (6.4 s each on a 2048² map, 2 cores)."""
+    from skimage.morphology import h_maxima
+    d = ndi.gaussian_filter(maps[1], 1.)
+    peaks = {h: h_maxima(d, h).astype(bool) for h in dict.fromkeys(h for _, h in grid)}
+    out = {}
+    for t, h in grid:
+        fg = maps[0] > t
+        out[t, h] = drop_small_labels(segmentation.watershed(-d, measure.label(peaks[h] & fg), mask=fg), min_area)
+    return out
 
 def lodo_choice(scores:dict,   # {data set: {candidate: score}}, higher is better; NaN = not scored
                )->dict:        # {data set: (candidate, mean score on the other sets)}
