@@ -95,13 +95,9 @@ def split_instances(maps:np.ndarray,       # (2, h, w) from `predict_maps`
                     split:float=0.3,       # with markers="shape": h-maxima depth as a fraction of the typical radius
                    )->np.ndarray:          # int32 instance labels
     "Marker watershed: h-maxima of the (1-px smoothed) distance map grown over the foreground along −distance."
-    from skimage.morphology import h_maxima
     if markers not in ("distance", "shape"): raise ValueError(f"markers must be 'distance' or 'shape', got {markers!r}")
-    fg = maps[0] > fg_thr
-    if markers == "shape": return _shape_split(fg, split, min_area)
-    d = ndi.gaussian_filter(maps[1], 1.)
-    markers = measure.label(h_maxima(d, h).astype(bool) & fg)
-    return drop_small_labels(segmentation.watershed(-d, markers, mask=fg), min_area)
+    if markers == "shape": return _shape_split(maps[0] > fg_thr, split, min_area)
+    return split_instances_grid(maps, [(fg_thr, h)], min_area)[fg_thr, h]
 
 def _shape_split(fg:np.ndarray, split:float, min_area:int)->np.ndarray:
     "The classical split of a foreground (holes filled): distance-transform watershed at h = split·r (`segment`)."
