@@ -6,8 +6,8 @@ as blobs of that width), and scores every finder of the chapter's `FINDER_GRID` 
 (18 of 32 in `cpu`; never the test particles): validation F1 with the best finder, the best without refinement and
 the earlier runs' finder. Narrower blobs leave a dip between columns 0.8–1.2 Å apart, which a peak finder can split;
 wider ones are easier to regress at low dose. The chapter's code is executed from the notebook (cells found by their
-text), so the recipe here is the chapter's. One σ takes ≈ 65 min on 2 cores at the chapter's 24,000 steps (≈ 30 min at
-12,000); `--channels-last` trains
+text), so the recipe here is the chapter's. One σ takes ≈ 65 min on 2 cores at 24,000 steps in float32 (≈ 30 min at
+12,000; ≈ 99 min at the chapter's 48,000 on the fast path); `--channels-last` trains
 with NHWC weights and `--bf16` runs the forward pass in bfloat16 where the hardware has it (same network, rounding
 differs; together ≈ 1.45× faster per step here).
 
@@ -19,6 +19,8 @@ trains 24,000 steps since (its run, without channels-last: 0.922 / 0.894 / 0.877
 the fast path of `nets.train_segmenter` (`--steps 48000 --channels-last --bf16`: bfloat16 forward pass on NHWC weights,
 AVX512-BF16 cores; 98.9 min, 8.1 steps/s against 6.2 in the chapter's float32 run): 0.9386 / 0.918 / 0.8925, +0.017 to +0.024 on every
 finder against either 24,000-step network (best finder: pairs ≥ 0.65 Å and basin floor 0.3 instead of 0.7 and 0.25).
+The chapter's `cpu` profile trains these 48,000 steps on the fast path since; its run (2026-12-05) reproduced the
+three validation numbers and the chosen finder exactly.
 
 `python bench/hrtem_col_sigma.py [--sigma 0.35 0.25] [--steps N] [--channels-last] [--bf16] [--profile cpu] [--out FILE]`"""
 import argparse, json, time
