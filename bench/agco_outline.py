@@ -85,21 +85,22 @@ def main(out:str=None, seed:int=0):
     iou = np.array([[(P[i, k] > 0.5)[mask[i]].sum() / max(((P[i, k] > 0.5) | mask[i]).sum(), 1) for k in range(nd)]
                     for i in range(len(P))])
     rel_area = Fm[..., 0] / np.maximum(Fe[:, None, 0], 1) - 1
-    outline = {f"{lo}–{hi}": dict(iou=float(iou[te][(dose[te] >= lo) & (dose[te] < hi)].mean()),
-                                  area_rel_err_median=float(np.median(rel_area[te][(dose[te] >= lo) & (dose[te] < hi)])),
-                                  area_rel_err_mad=float(np.median(np.abs(rel_area[te][(dose[te] >= lo) & (dose[te] < hi)]))))
-               for lo, hi in DOSE_BINS}
-    outline["all"] = dict(iou=float(iou[te].mean()), area_rel_err_median=float(np.median(rel_area[te])),
-                          area_rel_err_mad=float(np.median(np.abs(rel_area[te]))))
+    def outline_stats(m):   # test images selected by the boolean (test clusters, draws) array m
+        return dict(iou=float(iou[te][m].mean()), area_rel_err_median=float(np.median(rel_area[te][m])),
+                    area_rel_err_mad=float(np.median(np.abs(rel_area[te][m]))))
+    outline = {f"{lo}–{hi}": outline_stats((dose[te] >= lo) & (dose[te] < hi)) for lo, hi in DOSE_BINS}
+    outline["all"] = outline_stats(np.ones(dose[te].shape, bool))
     print("measured outline on test images:", outline, flush=True)
 
     y = lambda ids: np.repeat(n_atoms[ids], nd)
     grp = np.repeat(np.arange(len(te)), nd)
     rng = np.random.default_rng([seed, 5])
-    boots = [np.concatenate([np.nonzero(grp == g)[0] for g in rng.integers(0, len(te), len(te))]) for _ in range(N_BOOT)]
+    boots = [np.concatenate([np.nonzero(grp == g)[0] for g in rng.integers(0, len(te), len(te))])
+             for _ in range(N_BOOT)]
     def scored(pred):
         err = np.abs(pred - y(te))
-        return dict(mae=float(err.mean()), ci95=[float(v) for v in np.quantile([err[b].mean() for b in boots], [.025, .975])])
+        return dict(mae=float(err.mean()),
+                    ci95=[float(v) for v in np.quantile([err[b].mean() for b in boots], [.025, .975])])
     gbm = lambda: HistGradientBoostingRegressor(max_iter=300, learning_rate=0.05, random_state=0)
     p_cnn, s_cnn, x_cnn = (a.reshape(-1, nd) for a in shipped_estimates(ims, np.arange(len(ims))))
     rows = {"training mean (baseline)": scored(np.full(len(te) * nd, n_atoms[tr].mean())),

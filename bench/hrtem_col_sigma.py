@@ -31,6 +31,15 @@ from chiral_em.core import project_root, write_json, versions
 STORED_SIGMA = 0.35   # blob width of the `colmap` label the HRTEM engine stores (sim.hrtem.column_map's default) [Å]
 
 
+def bench_parser(doc:str, out:str)->argparse.ArgumentParser:  # the script's docstring, its results file name
+    "Argument parser with the options chapter 05's benches share: --profile, --seed, --out (results/bench/`out`)."
+    ap = argparse.ArgumentParser(description=doc.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--profile", default="cpu")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--out", type=Path, default=project_root() / "results" / "bench" / out)
+    return ap
+
+
 def chapter_cell(nb:dict, marker:str)->str:  # notebook, text the cell contains
     "The source of the one code cell of chapter 05 that contains `marker`."
     cells = ["".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code"]
@@ -85,15 +94,11 @@ def score_sigma(g:dict, sigma:float,   # chapter namespace, target width [Å]
 
 
 if __name__ == "__main__":
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = bench_parser(__doc__, "hrtem_col_sigma.json")
     ap.add_argument("--sigma", type=float, nargs="+", default=[0.35, 0.25], help="target widths [Å]")
     ap.add_argument("--steps", type=int, default=None, help="training steps (default: the profile's col_unet_steps)")
     ap.add_argument("--channels-last", action="store_true", help="train with NHWC weights")
     ap.add_argument("--bf16", action="store_true", help="forward pass under bfloat16 autocast")
-    ap.add_argument("--profile", default="cpu")
-    ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--out", type=Path, default=project_root() / "results" / "bench" / "hrtem_col_sigma.json")
     a = ap.parse_args()
     g = setup(a.profile, a.seed)
     rows = []

@@ -15,12 +15,17 @@ particles 0.9136 [0.866, 0.955], as in the chapter; the fresh draw's 133 on-axis
 16 min, beside another training job on the same cores.
 
 `python bench/hrtem_col_test.py [--n 256] [--profile cpu] [--out results/bench/hrtem_col_test.json]`"""
-import argparse, time
-from pathlib import Path
+import time
 import numpy as np
-from hrtem_col_sigma import setup
-from chiral_em.core import project_root, write_json, versions
+from hrtem_col_sigma import bench_parser, setup
+from chiral_em.core import write_json, versions
 from chiral_em.models import load_model, find_model
+
+
+def boot_f1(g:dict, S:list, rng)->list:  # chapter namespace, per-particle matches, generator
+    "Percentile bootstrap 95 % interval of the pooled F1 over particles (the chapter's `n_boot` resamples)."
+    return [float(v) for v in np.quantile([g["f1_sum"]([S[j] for j in rng.integers(0, len(S), len(S))])
+                                           for _ in range(g["cfg"].n_boot)], [0.025, 0.975])]
 
 
 def score(g:dict, net, meta:dict, ds, key:int=9)->dict:  # chapter namespace, column network, its metadata, dataset
@@ -29,28 +34,22 @@ def score(g:dict, net, meta:dict, ds, key:int=9)->dict:  # chapter namespace, co
     r = g["column_score"](g["found_columns"](maps, meta["min_sep"], meta["threshold"], meta["basin"], meta["min_pair"]),
                           ds)
     S = r.pop("per_particle")
-    brng = np.random.default_rng([g["seed"], 31])
-    ci = np.quantile([g["f1_sum"]([S[j] for j in brng.integers(0, len(S), len(S))]) for _ in range(g["cfg"].n_boot)],
-                     [0.025, 0.975])
-    return dict(r, f1_ci95=[float(v) for v in ci], n_particles=len(S), precision=r["tp"] / max(r["tp"] + r["fp"], 1),
-                per_particle=S)
+    return dict(r, f1_ci95=boot_f1(g, S, np.random.default_rng([g["seed"], 31])), n_particles=len(S),
+                precision=r["tp"] / max(r["tp"] + r["fp"], 1), per_particle=S)
 
 
 if __name__ == "__main__":
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = bench_parser(__doc__, "hrtem_col_test.json")
     ap.add_argument("--n", type=int, default=256, help="fresh test structures (about half are on axis)")
-    ap.add_argument("--profile", default="cpu")
-    ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--model", default=None, help="column network file (default: the shipped columns_hrtem)")
-    ap.add_argument("--out", type=Path, default=project_root() / "results" / "bench" / "hrtem_col_test.json")
     a = ap.parse_args()
     t0 = time.perf_counter()
     g = setup(a.profile, a.seed)
     net, meta = load_model(a.model or find_model("columns_hrtem"))
     finder = {k: meta[k] for k in ("tta", "min_sep", "threshold", "basin", "min_pair")}
     chapter = score(g, net, meta, g["test"])
-    print(f"chapter's test particles: F1 {chapter['f1']:.4f} {chapter['f1_ci95']} ({chapter['n_particles']})", flush=True)
+    print(f"chapter's test particles: F1 {chapter['f1']:.4f} {chapter['f1_ci95']} ({chapter['n_particles']})",
+          flush=True)
     t1 = time.perf_counter()
     fresh_ds = g["cached_dataset"]("05_hrtem_coltest", g["generate_structures"], a.n, a.seed + 11000, dict(g["SPEC"]),
                                    g["VERSION"], shard_size=8)
@@ -58,11 +57,10 @@ if __name__ == "__main__":
     fresh = score(g, net, meta, fresh_ds)
     print(f"fresh test particles: F1 {fresh['f1']:.4f} {fresh['f1_ci95']} ({fresh['n_particles']})", flush=True)
     S = chapter.pop("per_particle") + fresh.pop("per_particle")
-    brng = np.random.default_rng([a.seed, 32])
-    pooled = dict(f1=g["f1_sum"](S), n_particles=len(S), f1_ci95=[float(v) for v in np.quantile(
-        [g["f1_sum"]([S[j] for j in brng.integers(0, len(S), len(S))]) for _ in range(g["cfg"].n_boot)], [0.025, 0.975])])
+    pooled = dict(f1=g["f1_sum"](S), n_particles=len(S), f1_ci95=boot_f1(g, S, np.random.default_rng([a.seed, 32])))
     print(f"both: F1 {pooled['f1']:.4f} {pooled['f1_ci95']} ({pooled['n_particles']})", flush=True)
-    write_json(a.out, dict(profile=a.profile, seed=a.seed, model=str(a.model or "columns_hrtem (shipped)"), finder=finder,
+    write_json(a.out, dict(profile=a.profile, seed=a.seed, model=str(a.model or "columns_hrtem (shipped)"),
+                           finder=finder,
                            col_dose=g["cfg"].col_dose, tolerance_A=0.7, n_fresh_structures=a.n,
                            fresh_seed=a.seed + 11000, chapter_test=chapter, fresh_test=fresh, pooled=pooled,
                            simulate_s=t_sim, wall_s=time.perf_counter() - t0, versions=versions()))
