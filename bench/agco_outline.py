@@ -21,24 +21,15 @@ import numpy as np
 import torch
 from skimage.measure import regionprops, label as connected
 from sklearn.ensemble import HistGradientBoostingRegressor
-from agco_size_floor import chapter_data, shipped_estimates, N_BOOT
+from agco_size_floor import chapter_data, chapter_split, shipped_estimates, N_BOOT
 from chiral_em.core import Chapter, standardize, project_root, write_json, versions
 from chiral_em.models import load_model, find_model
 from chiral_em.nanoalloy import augment_d4, denoise_window
 from chiral_em.nets import UNet, train_segmenter
-from chiral_em.sim import md
 
 STEPS, BATCH, BASE, LR = 1500, 8, 8, 3e-3
 DOSE_BINS = [(20, 100), (100, 1000), (1000, 10001)]
 NOISE = [0.0, 0.03, 0.05, 0.1, 0.2]
-
-def validation_ids(label:np.ndarray, seed:int=0)->np.ndarray:
-    "Chapter 06's validation clusters (cell 11's split)."
-    cfg = Chapter("06_agco", profile="cpu", seed=seed).cfg
-    idx = np.nonzero(label != md.UNCLASSIFIED)[0]
-    perm = np.random.default_rng([seed, 606]).permutation(idx)
-    n_te, n_va = int(round(cfg.test_frac * len(idx))), int(round(cfg.val_frac * len(idx)))
-    return np.sort(perm[n_te:n_te + n_va])
 
 def outline_features(m:np.ndarray, prob:np.ndarray=None)->list:   # boolean outline → [area, major, minor (, Σ prob)]
     "Area [px] and second-moment ellipse axes [px] of the largest region of `m`; with `prob`, also its sum [px]."
@@ -66,12 +57,12 @@ def main(out:str=None, seed:int=0):
     t0 = time.time()
     torch.set_num_threads(2)
     cl, ims, label, te, tr = chapter_data(seed)
-    va = validation_ids(label, seed)
+    va = chapter_split(label, Chapter("06_agco", profile="cpu", seed=seed).cfg, seed)[1]
     n_atoms = np.array([int(c["n_atoms"]) for c in cl])
     mask = np.stack([d["mask"] for d in ims]).astype(bool)
     dose = np.stack([d["dose"] for d in ims])
     nd = dose.shape[1]
-    den, den_meta = load_model(find_model("agco_denoise"))
+    den = load_model(find_model("agco_denoise"))[0]
     ens = bool(load_model(find_model("agco_net"))[1].get("denoise_ensemble", False))
     Xs = np.stack([[standardize(denoise_window(den, a, ens)) for a in d["noisy"]] for d in ims]).astype(np.float32)
     t_den = time.time() - t0

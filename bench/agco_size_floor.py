@@ -29,6 +29,13 @@ from chiral_em.sim import md
 DILATE = 6          # region of the integrated contrast: the outline dilated by this many px [px]
 N_BOOT = 1000
 
+def chapter_split(label:np.ndarray, cfg, seed:int=0)->tuple:   # class per cluster, chapter 06's profile sizes
+    "Chapter 06's split by cluster (cells 8 and 11): (test, validation, training) cluster indices, sorted."
+    idx = np.nonzero(label != md.UNCLASSIFIED)[0]
+    perm = np.random.default_rng([seed, 606]).permutation(idx)
+    n_te, n_va = int(round(cfg.test_frac * len(idx))), int(round(cfg.val_frac * len(idx)))
+    return np.sort(perm[:n_te]), np.sort(perm[n_te:n_te + n_va]), np.sort(perm[n_te + n_va:])
+
 def chapter_data(seed:int=0):
     "Chapter 06's `cpu` clusters and images (from its cache) and its split by cluster, as the chapter draws it."
     ch = Chapter("06_agco", profile="cpu", seed=seed)
@@ -45,10 +52,7 @@ def chapter_data(seed:int=0):
     cl = [c for c, i in zip(cl, imaged) if i]
     ims = [load_arrays(p) for p in ip if p.exists()]
     label = np.array([int(c["label"]) for c in cl])
-    idx = np.nonzero(label != md.UNCLASSIFIED)[0]                       # the chapter's split (cells 8 and 11)
-    perm = np.random.default_rng([seed, 606]).permutation(idx)
-    n_te, n_va = int(round(cfg.test_frac * len(idx))), int(round(cfg.val_frac * len(idx)))
-    te, tr = np.sort(perm[:n_te]), np.sort(perm[n_te + n_va:])
+    te, _, tr = chapter_split(label, cfg, seed)
     return cl, ims, label, te, tr
 
 def shipped_estimates(ims:list, ids)->tuple:   # p(Janus), size [atoms], Ag fraction, each (len(ids) * draws,)

@@ -30,8 +30,8 @@ def za_namespace(profile:str, seed:int)->dict:
     return g
 
 
-def score(g:dict, ds, za_net, p_thr:float, key:int=7)->dict:  # namespace, particles, SpectrumNet, filter threshold
-    "AUROC of the learned score for tilt ≤ za_tol with its bootstrap CI; the filter's precision and recall."
+def score(g:dict, ds, za_net, p_thr:float, key:int=7)->tuple:  # namespace, particles, SpectrumNet, filter threshold
+    "(AUROC for tilt ≤ za_tol with its bootstrap CI and the filter's precision and recall; on-axis flags; scores)."
     _, _, S = g["za_scores"](ds, key)
     p = g["zone_axis_score"](za_net, S)
     on = ds["tilt"] <= g["cfg"].za_tol
