@@ -21,9 +21,12 @@ from chiral_em.core import project_root, write_json, versions
 from chiral_em.models import load_model, find_model
 
 
-def za_namespace(profile:str, seed:int)->dict:
+def za_namespace(profile:str, seed:int, **cfg_over)->dict:  # profile, seed, profile values to replace
     "The chapter's namespace with its zone-axis definitions (cell of `def za_scores`, up to its timed block)."
     g = setup(profile, seed)
+    for k, v in cfg_over.items():
+        if k not in g["cfg"]: raise KeyError(f"chapter 05's profile has no {k!r}")
+        g["cfg"][k] = v
     nb = json.loads((project_root() / "nbs" / "05_hrtem.ipynb").read_text())
     c = chapter_cell(nb, "def za_scores")
     exec(c[:c.index("with Timer() as t_za")], g)

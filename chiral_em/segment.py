@@ -356,7 +356,7 @@ def segment_particles(image:np.ndarray, model, meta:dict,  # image at any sampli
                       sampling:float=None,  # sampling of `image` [Å/px]; None = the network's
                       threshold:float=0.5, min_area:float=20.,  # probability threshold, smallest particle [Å²]
                       window:int=512, halo:int=64,
-                      za_net=None,          # a trained nets.SpectrumNet: learned zone-axis probability; None: ratio only
+                      za_net=None,          # a trained nets.SpectrumNet or SpectrumEnsemble: learned zone-axis probability; None: ratio only
                       za_meta:dict=None,    # its metadata: spectrum `field` [Å], `half` [px], `d_range` [Å], `p_thr`
                      )->dict:
     "Particle probability, labels and zone-axis scores per particle (Fourier ratio R; learned probability with `za_net`)."
