@@ -198,7 +198,7 @@ def rotate_spectra(x:np.ndarray,             # (B, 1, H, W) spectra
                      torch.stack([torch.sin(th) * fl, torch.cos(th), 0 * th], 1)], 1)
     return F.grid_sample(x, F.affine_grid(A, list(x.shape), align_corners=False), align_corners=False).numpy()
 
-def zone_axis_score(net,                    # a trained nets.SpectrumNet
+def zone_axis_score(net,                    # a trained nets.SpectrumNet or SpectrumEnsemble
                     spectra:np.ndarray,     # (H, W) or (n, H, W) from zone_axis_spectrum
                    )->np.ndarray:           # probability that the particle is on a zone axis, one per spectrum
     "The learned zone-axis score of one or more particles."
