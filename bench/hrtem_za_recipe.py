@@ -45,7 +45,7 @@ import time
 import numpy as np
 import torch
 from hrtem_col_sigma import bench_parser
-from hrtem_za_test import za_namespace
+from hrtem_za_test import report, za_namespace
 from chiral_em.core import write_json, versions
 from chiral_em.models import load_model, find_model
 from chiral_em.nets import SpectrumEnsemble
@@ -70,14 +70,6 @@ def train(g:dict, X:np.ndarray, target:np.ndarray, k:int, steps:int):  # namespa
     h = g["train_segmenter"](net, batch, steps, cfg.za_lr, desc=f"SpectrumNet #{k}", loss_fn=bce)
     assert np.isfinite(h).all()
     return net
-
-
-def report(g:dict, on:np.ndarray, p:np.ndarray, key:int, thr:float)->dict:  # on-axis, scores, bootstrap stream, threshold
-    "AUROC with its bootstrap 95 % CI; precision and recall of the frame filter 'keep if score ≥ thr'."
-    keep = p >= thr
-    return dict(auroc=g["auroc"](on, p), auroc_ci95=g["auroc_ci"](on, p, g["cfg"].n_boot, np.random.default_rng(key)),
-                kept=int(keep.sum()), precision=float(on[keep].mean()) if keep.any() else float("nan"),
-                recall=float(keep[on].mean()) if on.any() else float("nan"))
 
 
 if __name__ == "__main__":

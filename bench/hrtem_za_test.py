@@ -33,17 +33,20 @@ def za_namespace(profile:str, seed:int, **cfg_over)->dict:  # profile, seed, pro
     return g
 
 
+def report(g:dict, on:np.ndarray, p:np.ndarray, key:int, thr:float)->dict:  # on-axis, scores, bootstrap stream, threshold
+    "AUROC with its bootstrap 95 % CI; precision and recall of the frame filter 'keep if score ≥ thr'."
+    keep = p >= thr
+    return dict(auroc=g["auroc"](on, p), auroc_ci95=g["auroc_ci"](on, p, g["cfg"].n_boot, np.random.default_rng(key)),
+                kept=int(keep.sum()), precision=float(on[keep].mean()) if keep.any() else float("nan"),
+                recall=float(keep[on].mean()) if on.any() else float("nan"))
+
+
 def score(g:dict, ds, za_net, p_thr:float, key:int=7)->tuple:  # namespace, particles, SpectrumNet, filter threshold
     "(AUROC for tilt ≤ za_tol with its bootstrap CI and the filter's precision and recall; on-axis flags; scores)."
     _, _, S = g["za_scores"](ds, key)
     p = g["zone_axis_score"](za_net, S)
     on = ds["tilt"] <= g["cfg"].za_tol
-    keep = p >= p_thr
-    return dict(auroc=g["auroc"](on, p), auroc_ci95=g["auroc_ci"](on, p, g["cfg"].n_boot,
-                                                                    np.random.default_rng(g["seed"] + 12)),
-                n=int(len(on)), n_on=int(on.sum()), kept=int(keep.sum()),
-                precision=float(on[keep].mean()) if keep.any() else float("nan"),
-                recall=float(keep[on].mean()) if on.any() else float("nan"),
+    return dict(report(g, on, p, g["seed"] + 12, p_thr), n=int(len(on)), n_on=int(on.sum()),
                 by_tolerance={f"{t:g}": g["auroc"](ds["tilt"] <= t, p) for t in (1., 2., 3., 4.)}), on, p
 
 
