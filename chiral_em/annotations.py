@@ -213,27 +213,33 @@ def _outline(f, found)->bool:
                and (abs(g[0][1] - y1) <= 1 or abs(y0 - g[0][3]) <= 1) for g in found)
 
 # %% ../nbs/20a_annotations.ipynb #4544d6c4
-def _grow_backing(x:np.ndarray, box:tuple, tol:float=0.03)->tuple:
-    "The box grown over a flat backing behind a label (an opaque box of one level) that its rim mostly lies on."
+def _grow_backing(x:np.ndarray, box:tuple, core:tuple=None, tol:float=0.03)->tuple:
+    "The box grown over a flat backing behind a label (the commonest grey level in `box`, flatter than the micrograph's noise); the backing alone where it holds `core`."
     H, W = x.shape
     x0, y0, x1, y1 = max(box[0], 0), max(box[1], 0), min(box[2], W), min(box[3], H)
     if x1 - x0 < 3 or y1 - y0 < 3: return box
-    rim = np.zeros((H, W), bool)
-    rim[y0:y1, x0:x1] = True
-    rim[y0 + 1:y1 - 1, x0 + 1:x1 - 1] = False
-    level = np.median(x[rim])
-    flat = np.abs(x - level) < tol
-    if flat[rim].mean() < 0.5: return box                            # no backing under most of the rim
+    noise = np.median(np.abs(np.diff(x, axis=1)))                     # the micrograph's pixel-to-pixel noise
+    tol = max(min(tol, 0.25 * noise), 1.5 / 255)                     # flatter than that noise: a drawn box, not background
+    levels, counts = np.unique(np.round(x[y0:y1, x0:x1] * 255), return_counts=True)
+    from scipy.ndimage import label
     X0, Y0 = max(x0 - (x1 - x0), 0), max(y0 - (y1 - y0), 0)          # search at most one box size further out
     X1, Y1 = min(x1 + (x1 - x0), W), min(y1 + (y1 - y0), H)
-    from scipy.ndimage import label
-    lab, _ = label(flat[Y0:Y1, X0:X1])
-    ids = np.unique(lab[(rim & flat)[Y0:Y1, X0:X1]])
-    ys, xs = np.nonzero(np.isin(lab, ids[ids > 0]))
-    if not len(ys): return box
-    gx0, gy0, gx1, gy1 = X0 + xs.min(), Y0 + ys.min(), X0 + xs.max() + 1, Y0 + ys.max() + 1
-    if (gx1 - gx0) * (gy1 - gy0) > 4 * (x1 - x0) * (y1 - y0): return box   # a flat background, not a box
-    return (min(x0, gx0), min(y0, gy0), max(x1, gx1), max(y1, gy1))
+    for level in levels[np.argsort(-counts)][:2] / 255:               # the backing, or the bar's ink if it fills more
+        flat = np.abs(x - level) < tol
+        if flat[y0:y1, x0:x1].mean() < 0.25: return box               # no level fills the box: no backing
+        lab, _ = label(flat[Y0:Y1, X0:X1])
+        inside = np.zeros_like(lab, bool)
+        inside[y0 - Y0:y1 - Y0, x0 - X0:x1 - X0] = True
+        ids, sizes = np.unique(lab[inside & (lab > 0)], return_counts=True)
+        if not len(ids): continue
+        ys, xs = np.nonzero(lab == ids[sizes.argmax()])               # the largest flat piece in the box
+        gx0, gy0, gx1, gy1 = X0 + xs.min(), Y0 + ys.min(), X0 + xs.max() + 1, Y0 + ys.max() + 1
+        if (gx1 - gx0) * (gy1 - gy0) > 4 * (x1 - x0) * (y1 - y0): return box   # a flat background, not a box
+        if len(ys) >= 0.5 * (gx1 - gx0) * (gy1 - gy0):                # a filled box, not a thin bar's outline
+            if core is not None and gx0 <= core[0] + 2 and gy0 <= core[1] + 2 and gx1 >= core[2] - 2 and gy1 >= core[3] - 2:
+                return (gx0 - 1, gy0 - 1, gx1 + 1, gy1 + 1)           # bar and label inside it: the backing is the box
+            return (min(x0, gx0), min(y0, gy0), max(x1, gx1), max(y1, gy1))
+    return box
 
 def find_annotations(img)->Annotations:
     "Data bands on any edge and burned-in scale bars with their labels; `mask` is True on them."
@@ -252,7 +258,8 @@ def find_annotations(img)->Annotations:
         h = lb[3] - lb[1]
         p, q = max(3, int(0.3 * h)), max(3, h)                # glyph pieces and outlines; a glyph the lines missed
         x0, y0, x1, y1 = min(b[0], lb[0]) - q, min(b[1], lb[1]) - p, max(b[2], lb[2]) + q, max(b[3], lb[3]) + p
-        x0, y0, x1, y1 = _grow_backing(x, (x0, y0, x1, y1))  # and the opaque box behind them, if any
+        core = min(b[0], lb[0]), min(b[1], lb[1]), max(b[2], lb[2]), max(b[3], lb[3])
+        x0, y0, x1, y1 = _grow_backing(x, (x0, y0, x1, y1), core)  # or the opaque box behind them, if any
         mask[max(y0, 0):y1, max(x0, 0):x1] = True            # the box of the bar and its label
         texts.append(lb)
     return Annotations(mask, band, bar, texts)
