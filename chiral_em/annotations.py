@@ -221,13 +221,13 @@ def _grow_backing(x:np.ndarray, box:tuple, core:tuple=None, tol:float=0.03)->tup
     noise = np.median(np.abs(np.diff(x, axis=1)))                     # the micrograph's pixel-to-pixel noise
     tol = max(min(tol, 0.25 * noise), 1.5 / 255)                     # flatter than that noise: a drawn box, not background
     levels, counts = np.unique(np.round(x[y0:y1, x0:x1] * 255), return_counts=True)
-    from scipy.ndimage import label
+    from scipy.ndimage import label, binary_opening
     X0, Y0 = max(x0 - (x1 - x0), 0), max(y0 - (y1 - y0), 0)          # search at most one box size further out
     X1, Y1 = min(x1 + (x1 - x0), W), min(y1 + (y1 - y0), H)
     for level in levels[np.argsort(-counts)][:2] / 255:               # the backing, or the bar's ink if it fills more
         flat = np.abs(x - level) < tol
         if flat[y0:y1, x0:x1].mean() < 0.25: return box               # no level fills the box: no backing
-        lab, _ = label(flat[Y0:Y1, X0:X1])
+        lab, _ = label(binary_opening(flat[Y0:Y1, X0:X1], np.ones((3, 3), bool)))  # solid, not scattered clipped pixels
         inside = np.zeros_like(lab, bool)
         inside[y0 - Y0:y1 - Y0, x0 - X0:x1 - X0] = True
         ids, sizes = np.unique(lab[inside & (lab > 0)], return_counts=True)
@@ -237,7 +237,7 @@ def _grow_backing(x:np.ndarray, box:tuple, core:tuple=None, tol:float=0.03)->tup
         if (gx1 - gx0) * (gy1 - gy0) > 4 * (x1 - x0) * (y1 - y0): return box   # a flat background, not a box
         if len(ys) >= 0.5 * (gx1 - gx0) * (gy1 - gy0):                # a filled box, not a thin bar's outline
             if core is not None and gx0 <= core[0] + 2 and gy0 <= core[1] + 2 and gx1 >= core[2] - 2 and gy1 >= core[3] - 2:
-                return (gx0 - 1, gy0 - 1, gx1 + 1, gy1 + 1)           # bar and label inside it: the backing is the box
+                return (gx0 - 2, gy0 - 2, gx1 + 2, gy1 + 2)           # bar and label inside it: the backing (its blurred edge)
             return (min(x0, gx0), min(y0, gy0), max(x1, gx1), max(y1, gy1))
     return box
 
