@@ -190,7 +190,7 @@ def corner_bars(x:np.ndarray,            # float image [0, 1]
     H, W = x.shape
     found = []
     for level, ink in ((1.0, x >= 1 - tol), (0.0, x <= tol)):
-        for b in bar_candidates(ink, min_len):
+        for b in bar_candidates(ink, min_len, aspect=2.5):     # short thick corner bars too (20 × 8 px)
             cy, cx = (b[1] + b[3]) / 2, (b[0] + b[2]) / 2
             if not (min(cy, H - cy) <= corner * H and min(cx, W - cx) <= corner * W + (b[2] - b[0]) / 2): continue
             if b[3] - b[1] < 2 or not _stands_out(ink, b): continue
