@@ -257,9 +257,8 @@ def find_annotations(img)->Annotations:
         bar, lb = bar or b, line_box(sum(lines, []))       # the bar's label lines, together
         h = lb[3] - lb[1]
         p, q = max(3, int(0.3 * h)), max(3, h)                # glyph pieces and outlines; a glyph the lines missed
-        x0, y0, x1, y1 = min(b[0], lb[0]) - q, min(b[1], lb[1]) - p, max(b[2], lb[2]) + q, max(b[3], lb[3]) + p
-        core = min(b[0], lb[0]), min(b[1], lb[1]), max(b[2], lb[2]), max(b[3], lb[3])
-        x0, y0, x1, y1 = _grow_backing(x, (x0, y0, x1, y1), core)  # or the opaque box behind them, if any
+        core = min(b[0], lb[0]), min(b[1], lb[1]), max(b[2], lb[2]), max(b[3], lb[3])   # bar and label together
+        x0, y0, x1, y1 = _grow_backing(x, (core[0] - q, core[1] - p, core[2] + q, core[3] + p), core)  # or its backing
         mask[max(y0, 0):y1, max(x0, 0):x1] = True            # the box of the bar and its label
         texts.append(lb)
     return Annotations(mask, band, bar, texts)
