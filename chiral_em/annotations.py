@@ -18,9 +18,9 @@ def _grey(img)->np.ndarray:
 # %% auto #0
 __all__ = ['EDGES', 'CLASSES', 'GLYPH', 'DEGEORGE_LABELS_NM', 'band_depth', 'Annotations', 'bar_candidates', 'text_lines',
            'line_box', 'corner_bars', 'find_annotations', 'exclude_annotations', 'char_class', 'glyph_crops',
-           'GlyphCNN', 'classify_glyphs', 'ScaleBarError', 'parse_label', 'read_scale_bar', 'render_line',
-           'glyph_dataset', 'label_glyphs', 'train_glyph_cnn', 'rendered_glyphs', 'train_reader', 'load_reader',
-           'detection_rates', 'reader_accuracy', 'glyph_accuracy', 'fill_annotations', 'pixel_size_for']
+           'GlyphCNN', 'GlyphEnsemble', 'classify_glyphs', 'ScaleBarError', 'parse_label', 'read_scale_bar',
+           'render_line', 'glyph_dataset', 'label_glyphs', 'train_glyph_cnn', 'rendered_glyphs', 'train_reader',
+           'load_reader', 'detection_rates', 'reader_accuracy', 'glyph_accuracy', 'fill_annotations', 'pixel_size_for']
 
 # %% ../nbs/20a_annotations.ipynb #42f4c117
 def band_depth(x:np.ndarray,           # float image [0, 1], edge of interest at the bottom
@@ -318,6 +318,24 @@ class GlyphCNN(nn.Module):
                                  nn.Flatten(), nn.Linear(4 * w * 9, 64), nn.ReLU(), nn.Linear(64, n_classes))
     def forward(self, x): return self.net(x)
 
+class GlyphEnsemble(nn.Module):
+    "Several `GlyphCNN`s: the log of their mean class probability (so a softmax of it is the ensemble's probability)."
+    def __init__(self, n:int=3, n_classes:int=len(CLASSES), width:int=16):  # members, each member's arguments
+        super().__init__()
+        if n < 1: raise ValueError(f"an ensemble needs at least one member, got n={n}")
+        self.init_kwargs = dict(n=n, n_classes=n_classes, width=width)
+        self.members = nn.ModuleList(GlyphCNN(n_classes, width) for _ in range(n))
+
+    @classmethod
+    def from_nets(cls, nets:list):  # trained `GlyphCNN`s of one shape
+        "An ensemble holding copies of the weights of `nets`."
+        e = cls(len(nets), **nets[0].init_kwargs)
+        for m, n in zip(e.members, nets): m.load_state_dict(n.state_dict())
+        return e.eval()
+
+    def forward(self, x):
+        return torch.log(torch.stack([torch.softmax(m(x), 1) for m in self.members]).mean(0).clamp_min(1e-12))
+
 # %% ../nbs/20a_annotations.ipynb #e950481d
 def classify_glyphs(net, crops:np.ndarray, line:list|None=None)->tuple:  # (text, probability of each glyph)
     "The characters of glyph crops ('?' for `other`) and the network's probability for each. With the line's boxes,"
@@ -504,19 +522,24 @@ def rendered_glyphs(n_images:int, rng:np.random.Generator, fonts:tuple|None=None
         ok += 1
     return np.concatenate(X), np.concatenate(y), ok
 
-def train_reader(n_images:int=2000,  # rendered annotations
-                 n_lines:int=1500,   # extra rendered text lines
-                 epochs:int=10, seed:int=0)->tuple:  # (GlyphCNN, meta)
+def train_reader(n_images:int=2000,  # rendered annotations per member
+                 n_lines:int=1500,   # extra rendered text lines per member
+                 epochs:int=10, seed:int=0,
+                 members:int=3,      # readers, each on its own data and seed (seed, seed + 1, …); 1: one `GlyphCNN`
+                )->tuple:            # (GlyphEnsemble or GlyphCNN, meta)
     "Train the label reader on glyphs of rendered annotations and text lines (training fonts only)."
-    rng = np.random.default_rng(seed)
-    X1, y1, ok = rendered_glyphs(n_images, rng)
-    X2, y2 = glyph_dataset(n_lines, rng)
-    X, y = np.concatenate([X1, X2]), np.concatenate([y1, y2])
-    net = train_glyph_cnn(X, y, epochs, seed)
+    nets, n, ok = [], 0, 0
+    for k in range(members):
+        rng = np.random.default_rng(seed + k)
+        X1, y1, c = rendered_glyphs(n_images, rng)
+        X2, y2 = glyph_dataset(n_lines, rng)
+        X, y = np.concatenate([X1, X2]), np.concatenate([y1, y2])
+        nets.append(train_glyph_cnn(X, y, epochs, seed + k))
+        n, ok = n + len(y), ok + c
     meta = dict(input_kind="glyph crops (binary ink, line-height windows)", pixel_size_nm=0.0, sampling=0.0,
                 profile="cpu", data_version=1, seed=seed, example_input=(1, 1, GLYPH, GLYPH), classes=list(CLASSES),
-                n_glyphs=int(len(y)), n_images=n_images, labels_cut=ok)
-    return net, meta
+                n_glyphs=int(n), n_images=n_images * members, labels_cut=ok, members=members)
+    return (nets[0] if members == 1 else GlyphEnsemble.from_nets(nets)), meta
 
 def load_reader():
     "The shipped label reader (`models.find_model('scale_bar_ocr')`)."

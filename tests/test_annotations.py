@@ -153,3 +153,21 @@ def test_commands_report_an_unreadable_scale_bar(tmp_path, capsys):
     assert run_command(segment_files, [str(p), "--out", str(tmp_path / "o"), "--pixel-size", "auto"]) == 1
     err = capsys.readouterr()
     assert "clean.png" in err.out + err.err and "no scale bar" in err.out + err.err
+
+
+def test_glyph_ensemble_is_the_mean_probability_and_survives_the_model_file(tmp_path):
+    import torch
+    from chiral_em.annotations import GLYPH, GlyphCNN, GlyphEnsemble
+    from chiral_em.models import save_model, load_model
+    torch.manual_seed(0)
+    a, b = GlyphCNN().eval(), GlyphCNN().eval()
+    x = torch.rand(5, 1, GLYPH, GLYPH)
+    e = GlyphEnsemble.from_nets([a, b])
+    with torch.no_grad():
+        want = (torch.softmax(a(x), 1) + torch.softmax(b(x), 1)) / 2
+        assert torch.allclose(torch.softmax(e(x), 1), want, atol=1e-6)
+        meta = dict(input_kind="glyph crops", pixel_size_nm=0.0, sampling=0.0, profile="smoke", data_version=1, seed=0,
+                    example_input=(1, 1, GLYPH, GLYPH))
+        f = load_model(save_model(tmp_path / "reader.pt", e, meta))[0]
+        assert torch.allclose(f(x), e(x))
+    with pytest.raises(ValueError, match="at least one member"): GlyphEnsemble(0)
