@@ -55,20 +55,35 @@ def catalyst_maps(image:np.ndarray, net, meta:dict,  # 2-D HAADF image (bright p
     m = predict_maps(net, rezoom(x, zoom, order=1))
     return np.stack([resize(c, x.shape, order=1, anti_aliasing=False) for c in m]).astype(np.float32), float(zoom)
 
+def foreground_threshold(fg:np.ndarray,                # (h, w) foreground probability map of one image
+                         threshold:float|None=None,     # a fixed threshold
+                         otsu_factor:float|None=None,   # else: this factor × the Otsu threshold of `fg` itself
+                        )->float:
+    "One image's foreground threshold: fixed, or per image from its own map (clipped to [0.05, 0.95])."
+    if threshold is not None: return float(threshold)
+    if otsu_factor is None: raise ValueError("give a threshold or an otsu_factor")
+    from skimage.filters import threshold_otsu
+    return float(np.clip(otsu_factor * float(threshold_otsu(np.asarray(fg, np.float32))), 0.05, 0.95))
+
 def segment_catalyst(image:np.ndarray, net, meta:dict,     # 2-D HAADF image, network + metadata
                      threshold:float|None=None, h:float|None=None,  # foreground threshold, marker depth; None: meta's
                      zoom:float|None=None,                  # resampling factor; None: automatic
+                     otsu_factor:float|None=None,           # per-image threshold (`foreground_threshold`); None: meta's
                     )->np.ndarray:                          # int32 instance labels, the image's shape
-    "Metal particles of a HAADF-STEM catalyst image as instances (no pixel size needed: the network is scale-free)."
+    """Metal particles of a HAADF-STEM catalyst image as instances (no pixel size needed: the network is scale-free).
+    The foreground threshold is `threshold` if given, else per image with `otsu_factor` (or the model's `otsu_factor`),
+    else the model's `threshold`."""
     from chiral_em.instances import split_instances
     maps, _ = catalyst_maps(image, net, meta, zoom)
-    return split_instances(maps, meta.get("threshold", 0.5) if threshold is None else threshold,
-                           meta.get("h", 0.1) if h is None else h)
+    if threshold is None and otsu_factor is None and meta.get("otsu_factor") is None:
+        threshold = meta.get("threshold", 0.5)
+    t = foreground_threshold(maps[0], threshold, otsu_factor if otsu_factor is not None else meta.get("otsu_factor"))
+    return split_instances(maps, t, meta.get("h", 0.1) if h is None else h)
 
 
 # %% auto #0
-__all__ = ['CATALYST_RADII', 'CATALYST_LOSSES', 'catalyst_batch', 'train_catalyst_net', 'catalyst_maps', 'segment_catalyst',
-           'prune_blobs', 'blob_log', 'catalyst_file', 'catalyst_files', 'main']
+__all__ = ['CATALYST_RADII', 'CATALYST_LOSSES', 'catalyst_batch', 'train_catalyst_net', 'catalyst_maps', 'foreground_threshold',
+           'segment_catalyst', 'prune_blobs', 'blob_log', 'catalyst_file', 'catalyst_files', 'main']
 
 # %% ../nbs/20c_catalyst.ipynb #b10b0002
 import math
