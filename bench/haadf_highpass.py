@@ -72,12 +72,12 @@ def train(variant:str, seed:int, cfg, sigma:float):  # "plain" or "highpass", tr
     from chiral_em.catalyst import train_catalyst_net, catalyst_batch, CATALYST_LOSSES
     from chiral_em.nets import train_segmenter
     if variant == "plain":
-        return train_catalyst_net(cfg.haadf_steps, cfg.haadf_batch, cfg.haadf_field, seed, progress=False)
+        return train_catalyst_net(cfg.haadf_steps, cfg.haadf_batch, cfg.haadf_field, seed, progress=False)[0]
     torch.manual_seed(seed)
     net = highpass_net(sigma)
     train_segmenter(net, lambda s: catalyst_batch(np.random.default_rng([seed, 77, s]), cfg.haadf_batch,
                                                   cfg.haadf_field), cfg.haadf_steps, 2e-3, CATALYST_LOSSES, False)
-    return net, dict(threshold=0.5, h=0.1, radius_range_px=[2.5, 22.5]), None
+    return net
 
 
 def main():
@@ -95,15 +95,16 @@ def main():
     exec(c[:c.index("with Timer() as t:")], g)                      # the chapter's grid, scorers and bootstrap
     cfg, pooled, F1, NF, DICE_N, DICE_D = (g[k] for k in ("cfg", "pooled", "F1", "NF", "DICE_N", "DICE_D"))
     from chiral_em.datasets import available, load
-    from chiral_em.catalyst import catalyst_maps, segment_catalyst
+    from chiral_em.catalyst import catalyst_maps, foreground_threshold, CATALYST_RADII
+    from chiral_em.nets import UNet
     from chiral_em.sim.catalyst import render_catalyst
     from chiral_em.instances import split_instances_grid
     from skimage import measure as skm
-    from skimage.filters import threshold_otsu
     import torch
     from pathlib import Path
     rules = [("fixed", t, h) for t, h in g["GRID"]] + [("otsu", f, h) for f in a.factors for h in cfg.haadf_depths]
-    point = lambda r, fg: (r[1], r[2]) if r[0] == "fixed" else (float(np.clip(r[1] * threshold_otsu(fg), .05, .95)), r[2])
+    point = lambda r, fg: (foreground_threshold(fg, *((r[1], None) if r[0] == "fixed" else (None, r[1]))), r[2])
+    meta = dict(threshold=0.5, h=0.1, radius_range_px=list(CATALYST_RADII))   # the trained network's defaults
     GC, GT2 = "genc_catalyst_np_yolo", "genc_pt_alumina_haadf_tomo"
     if not (available(GC) and available(GT2)): raise SystemExit(f"../shared/data/{GC} or {GT2} not found")
     genc = [s for s in load(GC) if s.meta.get("contrast") != "bf" and max(s.image.data.shape) <= cfg.haadf_max_side]
@@ -119,11 +120,10 @@ def main():
             t0 = time.time()
             f = Path(a.cache) / f"{variant}_{a.sigma:g}_{a.seed + seed}_{a.profile}_{cfg.haadf_steps}.pt"
             if f.is_file():                                          # trained by an earlier, interrupted run
-                net = highpass_net(a.sigma) if variant == "highpass" else __import__("chiral_em.nets").nets.UNet(1, 2)
+                net = highpass_net(a.sigma) if variant == "highpass" else UNet(1, 2)
                 net.load_state_dict(torch.load(f))
-                meta = dict(threshold=0.5, h=0.1, radius_range_px=[2.5, 22.5])
             else:
-                net, meta, _ = train(variant, a.seed + seed, cfg, a.sigma)
+                net = train(variant, a.seed + seed, cfg, a.sigma)
                 f.parent.mkdir(parents=True, exist_ok=True)
                 with atomic_write(f, "wb") as fh: torch.save(net.state_dict(), fh)
             t_train = time.time() - t0

@@ -213,12 +213,17 @@ def _outline(f, found)->bool:
                and (abs(g[0][1] - y1) <= 1 or abs(y0 - g[0][3]) <= 1) for g in found)
 
 # %% ../nbs/20a_annotations.ipynb #4544d6c4
-def _grow_backing(x:np.ndarray, box:tuple, core:tuple=None, tol:float=0.03)->tuple:
+def _pixel_noise(x:np.ndarray)->float:
+    "The micrograph's pixel-to-pixel noise: median |difference| of horizontal neighbours."
+    return float(np.median(np.abs(np.diff(x, axis=1))))
+
+def _grow_backing(x:np.ndarray, box:tuple, core:tuple=None, tol:float=0.03,
+                  noise:float|None=None)->tuple:  # `_pixel_noise(x)`, if already known
     "The box grown over a flat backing behind a label (the commonest grey level in `box`, flatter than the micrograph's noise); the backing alone where it holds `core`."
     H, W = x.shape
     x0, y0, x1, y1 = max(box[0], 0), max(box[1], 0), min(box[2], W), min(box[3], H)
     if x1 - x0 < 3 or y1 - y0 < 3: return box
-    noise = np.median(np.abs(np.diff(x, axis=1)))                     # the micrograph's pixel-to-pixel noise
+    noise = _pixel_noise(x) if noise is None else noise
     tol = max(min(tol, 0.25 * noise), 1.5 / 255)                     # flatter than that noise: a drawn box, not background
     levels, counts = np.unique(np.round(x[y0:y1, x0:x1] * 255), return_counts=True)
     from scipy.ndimage import label, binary_opening
@@ -253,12 +258,14 @@ def find_annotations(img)->Annotations:
         m[-d:] = True
         mask |= np.rot90(m, -EDGES.index(e))
         if band is None or d > band[1]: band = (e, d)
+    noise = None                                            # computed once, for the first bar
     for b, ink, lines in corner_bars(np.where(mask, np.median(x), x)):
         bar, lb = bar or b, line_box(sum(lines, []))       # the bar's label lines, together
         h = lb[3] - lb[1]
         p, q = max(3, int(0.3 * h)), max(3, h)                # glyph pieces and outlines; a glyph the lines missed
         core = min(b[0], lb[0]), min(b[1], lb[1]), max(b[2], lb[2]), max(b[3], lb[3])   # bar and label together
-        x0, y0, x1, y1 = _grow_backing(x, (core[0] - q, core[1] - p, core[2] + q, core[3] + p), core)  # or its backing
+        noise = _pixel_noise(x) if noise is None else noise
+        x0, y0, x1, y1 = _grow_backing(x, (core[0] - q, core[1] - p, core[2] + q, core[3] + p), core, noise=noise)
         mask[max(y0, 0):y1, max(x0, 0):x1] = True            # the box of the bar and its label
         texts.append(lb)
     return Annotations(mask, band, bar, texts)

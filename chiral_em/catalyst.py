@@ -75,10 +75,9 @@ def segment_catalyst(image:np.ndarray, net, meta:dict,     # 2-D HAADF image, ne
     else the model's `threshold`."""
     from chiral_em.instances import split_instances
     maps, _ = catalyst_maps(image, net, meta, zoom)
-    if threshold is None and otsu_factor is None and meta.get("otsu_factor") is None:
-        threshold = meta.get("threshold", 0.5)
-    t = foreground_threshold(maps[0], threshold, otsu_factor if otsu_factor is not None else meta.get("otsu_factor"))
-    return split_instances(maps, t, meta.get("h", 0.1) if h is None else h)
+    factor = meta.get("otsu_factor") if otsu_factor is None else otsu_factor
+    if threshold is None and factor is None: threshold = meta.get("threshold", 0.5)
+    return split_instances(maps, foreground_threshold(maps[0], threshold, factor), meta.get("h", 0.1) if h is None else h)
 
 
 # %% auto #0

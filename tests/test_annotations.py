@@ -21,22 +21,31 @@ def micrograph(seed=0, n=320, dark=True):
     return x if dark else 1 - x
 
 
+EDGE_NAMES = ["bottom", "top", "left", "right"]
+
+
+def masked_scores(img, a)->tuple:  # clean micrograph, its `annotate` result
+    "(fraction of the pixels the annotation changed that are masked, fraction of the micrograph masked beyond it, found)."
+    drawn = a.mask & (np.abs(a.image - to_gray(img)) > 0.05)           # the pixels the annotation changed
+    ann = find_annotations(a.image)
+    return ann.mask[drawn].mean(), (ann.mask & ~a.mask).mean(), ann, drawn
+
+
 @pytest.fixture(scope="module")
 def reader():
     return load_reader()
 
 
 @pytest.mark.parametrize("style", STYLES)
-@pytest.mark.parametrize("edge", ["bottom", "top", "left", "right"])
+@pytest.mark.parametrize("edge", EDGE_NAMES)
 def test_rendered_annotation_found_and_excluded(style, edge):
     if style == "gatan" and edge in ("left", "right"): pytest.skip("Gatan bars sit in corners, not on an edge")
-    img = micrograph(STYLES.index(style) * 4 + ["bottom", "top", "left", "right"].index(edge))  # fixed seeds: not hash(), which varies per process
+    img = micrograph(STYLES.index(style) * 4 + EDGE_NAMES.index(edge))  # fixed seeds: not hash(), which varies per process
     a = annotate(img, np.random.default_rng(1), style=style, edge=edge,
                  corner={"bottom": "bottom-left", "top": "top-right"}.get(edge, "bottom-left"))
-    drawn = a.mask & (np.abs(a.image - to_gray(img)) > 0.05)           # the pixels the annotation changed
-    ann = find_annotations(a.image)
-    assert ann.mask[drawn].mean() >= 0.99, f"{style}/{edge}: annotation not masked"
-    assert (ann.mask & ~a.mask).mean() < 0.02, f"{style}/{edge}: too much micrograph masked"
+    found, over, ann, drawn = masked_scores(img, a)
+    assert found >= 0.99, f"{style}/{edge}: annotation not masked"
+    assert over < 0.02, f"{style}/{edge}: too much micrograph masked"
     assert (ann.band is None) == (style == "gatan")
     crop, sl, m = exclude_annotations(a.image, ann)
     assert crop.shape[0] * crop.shape[1] >= 0.7 * img.size
@@ -50,9 +59,8 @@ def test_gatan_label_on_an_opaque_box_is_masked_to_the_box(corner):
     for s in range(12):
         img = micrograph(100 + s)
         a = annotate(img, np.random.default_rng(s), style="gatan", corner=corner, box=True)
-        drawn = a.mask & (np.abs(a.image - to_gray(img)) > 0.05)
-        ann = find_annotations(a.image)
-        misses.append(1 - ann.mask[drawn].mean()); overs.append((ann.mask & ~a.mask).mean())
+        found, over = masked_scores(img, a)[:2]
+        misses.append(1 - found); overs.append(over)
     assert np.mean(np.array(misses) > 0.01) <= 0.2, f"{corner}: backing missed in {np.mean(np.array(misses) > 0.01):.0%}"
     assert max(overs) < 0.01, f"{corner}: up to {max(overs):.1%} of the micrograph masked beyond the box"
 
