@@ -32,14 +32,13 @@ def main():
     sets = {"genc calibration": genc[0::2], "genc report": genc[1::2], "tomo train": tomo["train"], "tomo val": tomo["val"]}
     out = dict(profile=a.profile, model_meta={k: meta.get(k) for k in ("threshold", "otsu_factor", "h")},
                versions=versions(), sets={})
+    f = meta.get("otsu_factor")
     for name, samples in sets.items():
         t = np.array([threshold_otsu(catalyst_maps(s.image.data, net, meta)[0][0]) for s in samples])
-        out["sets"][name] = dict(n=len(t), median=float(np.median(t)), iqr=np.percentile(t, [25, 75]).tolist(),
-                                 per_image=t.round(4).tolist())
-        f = meta.get("otsu_factor")
-        if f: out["sets"][name]["shipped_threshold_median"] = float(np.median(np.clip(f * t, 0.05, 0.95)))
-        print(name, out["sets"][name]["n"], "median Otsu", round(out["sets"][name]["median"], 3),
-              "IQR", np.round(out["sets"][name]["iqr"], 3).tolist(), flush=True)
+        r = out["sets"][name] = dict(n=len(t), median=float(np.median(t)), iqr=np.percentile(t, [25, 75]).tolist(),
+                                     per_image=t.round(4).tolist())
+        if f: r["shipped_threshold_median"] = float(np.median(np.clip(f * t, 0.05, 0.95)))
+        print(name, r["n"], "median Otsu", round(r["median"], 3), "IQR", np.round(r["iqr"], 3).tolist(), flush=True)
     write_json(a.out, out)
 
 
