@@ -95,15 +95,16 @@ def main():
     exec(c[:c.index("with Timer() as t:")], g)                      # the chapter's grid, scorers and bootstrap
     cfg, pooled, F1, NF, DICE_N, DICE_D = (g[k] for k in ("cfg", "pooled", "F1", "NF", "DICE_N", "DICE_D"))
     from chiral_em.datasets import available, load
-    from chiral_em.catalyst import catalyst_maps, foreground_threshold, CATALYST_RADII
+    from chiral_em.catalyst import catalyst_maps, CATALYST_RADII
     from chiral_em.nets import UNet
     from chiral_em.sim.catalyst import render_catalyst
     from chiral_em.instances import split_instances_grid
     from skimage import measure as skm
     import torch
     from pathlib import Path
-    rules = [("fixed", t, h) for t, h in g["GRID"]] + [("otsu", f, h) for f in a.factors for h in cfg.haadf_depths]
-    point = lambda r, fg: (foreground_threshold(fg, *((r[1], None) if r[0] == "fixed" else (None, r[1]))), r[2])
+    rules = ([r for r in g["GRID"] if r[0] == "fixed"]                 # the chapter's fixed rules, and --factors
+             + [("otsu", f, h) for f in a.factors for h in cfg.haadf_depths])
+    point = g["grid_point"]                                           # the chapter's (threshold, depth) of a rule
     meta = dict(threshold=0.5, h=0.1, radius_range_px=list(CATALYST_RADII))   # the trained network's defaults
     GC, GT2 = "genc_catalyst_np_yolo", "genc_pt_alumina_haadf_tomo"
     if not (available(GC) and available(GT2)): raise SystemExit(f"../shared/data/{GC} or {GT2} not found")
