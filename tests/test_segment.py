@@ -147,3 +147,23 @@ def test_segment_refuses_a_micrograph_far_outside_the_networks_sampling(tmp_path
     assert main([str(tmp_path/"liquid_cell.tif"), "--out", str(tmp_path/"out")]) == 1
     s = json.loads((tmp_path/"out"/"summary.json").read_text())
     assert not s["results"] and "the network was trained at" in s["skipped"][0]["reason"].lower()
+
+
+@pytest.mark.skipif(shared_data("degeorge_insitu_vls_nanowire_hrtem") is None,
+                    reason="../shared/data/degeorge_insitu_vls_nanowire_hrtem not found")
+def test_crystalline_gate_drops_the_liquid_droplet(tmp_path):
+    "`--crystalline` keeps the particle mask where lattice fringes are: an in-situ frame's liquid droplet drops out."
+    from chiral_em.datasets import load
+    from chiral_em.emio import write_tif, read_image
+    s = next(iter(load("degeorge_insitu_vls_nanowire_hrtem", limit=1)))   # chapter 05's first calibration frame
+    img, gt = (a[: int(a.shape[0] * 0.85)][179:691, 256:768] for a in (s.image.data, s.mask))   # its central 512² crop
+    assert (gt == 1).mean() > 0.05 and (gt == 2).mean() > 0.05
+    write_tif(tmp_path / "frame.tif", img.astype(np.float32), pixel_size=s.meta["sampling"] / 10)
+    called = {}
+    for flag in ([], ["--crystalline"]):
+        out = tmp_path / ("gated" if flag else "plain")
+        assert main([str(tmp_path / "frame.tif"), "--out", str(out), *flag]) == 0
+        lab = read_image(out / "frame_labels.tif").data > 0
+        called[bool(flag)] = (lab[gt == 2].mean(), lab[gt == 1].mean())
+    assert called[True][0] < 0.2 < called[False][0], called          # droplet pixels called particle
+    assert called[True][1] > 0.1, called                              # the wire is still found
