@@ -1,10 +1,13 @@
 """Benchmark chapter 05 (HRTEM): (1) abTEM images/s at 256² for the 711-atom Au truncated octahedron on carbon,
 naive loop vs exit-wave reuse across imaging conditions, and structures/s through core.cached_dataset; (2)
-Hamming-windowed MSD-net inference on a 4096² field: wall time and peak memory of a fresh process (goal ≤ 60 s, ≤ 2 GB).
+Hamming-windowed MSD-net inference on a 4096² field: wall time and peak memory of a fresh process (goal ≤ 60 s, ≤ 2 GB);
+(3) the lattice-fringe map of `chiral-em segment --crystalline` (`fourier.fringe_map`, 38.4 Å windows at 0.2 Å/px) on
+1024², 2048² and 4096² fields, each in a fresh process.
 
 `python bench/bench_hrtem.py` runs both and writes results/bench/hrtem.json;
 `python bench/bench_hrtem.py windowed IMAGE.npy MODEL.pt [WINDOW HALO OVERLAP]` times one windowed inference in this
-(fresh) process and prints its JSON (chapter 05 calls it that way)."""
+(fresh) process and prints its JSON (chapter 05 calls it that way); `python bench/bench_hrtem.py fringe SIZE` times one
+fringe map."""
 import json, os, shutil, subprocess, sys, tempfile, time
 from pathlib import Path
 import numpy as np
@@ -49,6 +52,24 @@ def windowed_in_fresh_process(image_path, model_path, window:int=512, halo:int=6
     return json.loads(r.stdout.strip().splitlines()[-1])
 
 
+def bench_fringe(size:int, window:float=38.4, sampling:float=0.2)->dict:
+    "Time [s] and peak memory [GB] of one fringe map of a random size² image (run it in a fresh process)."
+    from chiral_em.fourier import fringe_map
+    img = np.random.default_rng(0).normal(size=(size, size)).astype(np.float32)
+    rss0 = peak_rss_gb()
+    t0 = time.perf_counter()
+    fringe_map(img, sampling, window)
+    return dict(size=[size, size], window_A=window, sampling=sampling, seconds=time.perf_counter() - t0,
+                peak_rss_gb=peak_rss_gb(), rss_before_gb=rss0)
+
+
+def fringe_bench(sizes=(1024, 2048, 4096)):
+    "`bench_fringe` for each size, each in a new Python process."
+    run = lambda n: subprocess.run([sys.executable, str(Path(__file__).resolve()), "fringe", str(n)],
+                                   capture_output=True, text=True, check=True).stdout.strip().splitlines()[-1]
+    return [json.loads(run(n)) for n in sizes]
+
+
 def sim_bench(n_images=16, n_structures=16):
     from chiral_em.sim.hrtem import benchmark_reuse, generate_structures
     out = benchmark_reuse(n_images, 711, 256, 0.2, seed=0)
@@ -80,7 +101,7 @@ def window_bench(size=4096, depth=30, window=768, halo=64, overlap=0.25):
 
 
 def main():
-    out = dict(simulation=sim_bench(), windowed_inference_4096=window_bench(), versions=versions(),
+    out = dict(simulation=sim_bench(), windowed_inference_4096=window_bench(), fringe_map=fringe_bench(), versions=versions(),
                threads_env=os.environ.get("CHIRAL_EM_THREADS"))
     path = write_json(project_root() / "results" / "bench" / "hrtem.json", out)
     print(json.dumps({k: v for k, v in out.items() if k != "versions"}, indent=1, default=str), "->", path)
@@ -93,4 +114,5 @@ if __name__ == "__main__":
         if len(a) not in (2, 5): sys.exit("usage: bench_hrtem.py windowed IMAGE.npy MODEL.pt [WINDOW HALO OVERLAP]")
         kw = dict(window=int(a[2]), halo=int(a[3]), overlap=float(a[4])) if len(a) == 5 else {}
         print(json.dumps(bench_windowed(a[0], a[1], **kw)))
+    elif len(sys.argv) == 3 and sys.argv[1] == "fringe": print(json.dumps(bench_fringe(int(sys.argv[2]))))
     else: main()

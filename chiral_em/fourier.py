@@ -5,7 +5,7 @@
 # %% auto #0
 __all__ = ['radial_nps', 'fit_mtf', 'vacuum_patches', 'friedel_pairs', 'masked_power', 'annulus_px', 'ring_normalise',
            'fringe_sets', 'zone_axis_ratio', 'zone_axis_spectrum', 'rotate_spectra', 'zone_axis_score',
-           'lattice_period', 'lattice_sampling', 'fringe_map', 'window_starts', 'sliding_window_predict']
+           'lattice_period', 'lattice_sampling', 'fringe_map', 'lerp_matrix', 'window_starts', 'sliding_window_predict']
 
 # %% ../nbs/23_fourier.ipynb #c22936367
 import numpy as np
@@ -262,7 +262,6 @@ def fringe_map(image:np.ndarray,       # 2-D image (h, w)
                batch:int=256,          # windows per FFT call (memory)
               )->np.ndarray:           # (h, w) log10(strongest spot / its ring's median power), float32
     "Local lattice-fringe strength: per window, log10 of the strongest spot in `d_range` over its ring's median power."
-    from scipy.interpolate import RegularGridInterpolator
     from chiral_em.core import check_image
     a = check_image(image).astype(np.float32)
     if not sampling > 0: raise ValueError(f"sampling must be > 0 Å/px, got {sampling}")
@@ -288,15 +287,23 @@ def fringe_map(image:np.ndarray,       # 2-D image (h, w)
         Pb, rel = P[:, band], np.empty((len(P), band.sum()), np.float32)
         for inb, whole in rings: rel[:, inb] = Pb[:, inb] / np.maximum(np.median(P[:, whole], 1, keepdims=True), 1e-30)
         out[i:i + batch] = np.log10(np.maximum(rel.max(1), 1e-30))
-    cy, cx = np.array(ys) + w / 2 - 0.5, np.array(xs) + w / 2 - 0.5
-    grid = out.reshape(len(ys), len(xs))
-    if len(ys) == 1: cy, grid = np.r_[cy, cy + 1], np.repeat(grid, 2, 0)
-    if len(xs) == 1: cx, grid = np.r_[cx, cx + 1], np.repeat(grid, 2, 1)
-    f = RegularGridInterpolator((cy, cx), grid)
-    Y = np.clip(np.arange(a.shape[0]), cy[0], cy[-1])
-    X = np.clip(np.arange(a.shape[1]), cx[0], cx[-1])
-    YY, XX = np.meshgrid(Y, X, indexing="ij")
-    return f(np.c_[YY.ravel(), XX.ravel()]).reshape(a.shape).astype(np.float32)
+    grid = out.reshape(len(ys), len(xs)).astype(np.float64)
+    Wy, Wx = (lerp_matrix(np.array(st_) + w / 2 - 0.5, n) for st_, n in ((ys, a.shape[0]), (xs, a.shape[1])))
+    return (Wy @ grid @ Wx.T).astype(np.float32)    # bilinear, separable: no (h·w, 2) coordinate arrays
+
+def lerp_matrix(centres:np.ndarray,   # increasing sample positions [px]
+                n:int,                # output length [px]
+               )->np.ndarray:         # (n, len(centres)) weights of linear interpolation, constant beyond the ends
+    "Matrix of 1-D linear interpolation from values at `centres` to the pixels 0…n−1 (held constant outside)."
+    W = np.zeros((n, len(centres)))
+    x = np.clip(np.arange(n, dtype=np.float64), centres[0], centres[-1])
+    if len(centres) == 1:
+        W[:, 0] = 1.
+        return W
+    i = np.clip(np.searchsorted(centres, x, side="right") - 1, 0, len(centres) - 2)
+    t = (x - centres[i]) / (centres[i + 1] - centres[i])
+    W[np.arange(n), i], W[np.arange(n), i + 1] = 1 - t, t
+    return W
 
 # %% ../nbs/23_fourier.ipynb #c54255143
 def window_starts(n:int, window:int, stride:int)->list:
