@@ -5,7 +5,7 @@
 # %% auto #0
 __all__ = ['radial_nps', 'fit_mtf', 'vacuum_patches', 'friedel_pairs', 'masked_power', 'annulus_px', 'ring_normalise',
            'fringe_sets', 'zone_axis_ratio', 'zone_axis_spectrum', 'rotate_spectra', 'zone_axis_score',
-           'lattice_period', 'lattice_sampling', 'fringe_map', 'lerp_matrix', 'window_starts', 'sliding_window_predict']
+           'lattice_period', 'lattice_sampling', 'window_starts', 'sliding_window_predict', 'fringe_map', 'lerp_matrix']
 
 # %% ../nbs/23_fourier.ipynb #c22936367
 import numpy as np
@@ -251,60 +251,6 @@ def lattice_sampling(image:np.ndarray,  # atomic-resolution image (h, w)
     if not d_spacing > 0: raise ValueError(f"d_spacing must be > 0 Å, got {d_spacing}")
     return d_spacing / lattice_period(image, **kw)[0]
 
-# %% ../nbs/23_fourier.ipynb #frm00002
-from numpy.lib.stride_tricks import sliding_window_view
-
-def fringe_map(image:np.ndarray,       # 2-D image (h, w)
-               sampling:float,         # [Å/px]
-               window:float=38.4,      # window edge [Å]
-               d_range=(1.2, 4.5),     # lattice spacings looked for [Å]
-               stride:float=0.25,      # window step as a fraction of the window
-               batch:int=256,          # windows per FFT call (memory)
-              )->np.ndarray:           # (h, w) log10(strongest spot / its ring's median power), float32
-    "Local lattice-fringe strength: per window, log10 of the strongest spot in `d_range` over its ring's median power."
-    from chiral_em.core import check_image
-    a = check_image(image).astype(np.float32)
-    if not sampling > 0: raise ValueError(f"sampling must be > 0 Å/px, got {sampling}")
-    w = int(round(window / sampling / 2)) * 2
-    if w < 16 or w > min(a.shape):
-        raise ValueError(f"a {window:g} Å window is {w} px at {sampling:g} Å/px; it must be 16 px or more and fit the "
-                         f"{a.shape[0]} × {a.shape[1]} px image")
-    k = np.hypot(*(np.mgrid[:w, :w] - w // 2))
-    ring = np.rint(k).astype(int).ravel()
-    band = ((k >= w * sampling / d_range[1]) & (k <= w * sampling / d_range[0])).ravel()
-    if not band.any(): raise ValueError(f"no spatial frequency of d_range {d_range} Å fits a {w} px window")
-    st = max(1, int(w * stride))
-    ys, xs = (list(range(0, n - w, st)) + [n - w] for n in a.shape)   # the last window flush with the end
-    views = sliding_window_view(a, (w, w))
-    taper = np.outer(np.hanning(w), np.hanning(w)).astype(np.float32)
-    rings = [(ring[band] == r, ring == r) for r in np.unique(ring[band])]   # (within the band, whole ring)
-    pos = [(y, x) for y in ys for x in xs]
-    out = np.empty(len(pos), np.float32)
-    for i in range(0, len(pos), batch):
-        win = np.stack([views[y, x] for y, x in pos[i:i + batch]])
-        win = (win - win.mean((1, 2), keepdims=True)) * taper
-        P = (np.abs(np.fft.fftshift(np.fft.fft2(win), axes=(1, 2))) ** 2).reshape(len(win), -1)
-        Pb, rel = P[:, band], np.empty((len(P), band.sum()), np.float32)
-        for inb, whole in rings: rel[:, inb] = Pb[:, inb] / np.maximum(np.median(P[:, whole], 1, keepdims=True), 1e-30)
-        out[i:i + batch] = np.log10(np.maximum(rel.max(1), 1e-30))
-    grid = out.reshape(len(ys), len(xs)).astype(np.float64)
-    Wy, Wx = (lerp_matrix(np.array(st_) + w / 2 - 0.5, n) for st_, n in ((ys, a.shape[0]), (xs, a.shape[1])))
-    return (Wy @ grid @ Wx.T).astype(np.float32)    # bilinear, separable: no (h·w, 2) coordinate arrays
-
-def lerp_matrix(centres:np.ndarray,   # increasing sample positions [px]
-                n:int,                # output length [px]
-               )->np.ndarray:         # (n, len(centres)) weights of linear interpolation, constant beyond the ends
-    "Matrix of 1-D linear interpolation from values at `centres` to the pixels 0…n−1 (held constant outside)."
-    W = np.zeros((n, len(centres)))
-    x = np.clip(np.arange(n, dtype=np.float64), centres[0], centres[-1])
-    if len(centres) == 1:
-        W[:, 0] = 1.
-        return W
-    i = np.clip(np.searchsorted(centres, x, side="right") - 1, 0, len(centres) - 2)
-    t = (x - centres[i]) / (centres[i + 1] - centres[i])
-    W[np.arange(n), i], W[np.arange(n), i + 1] = 1 - t, t
-    return W
-
 # %% ../nbs/23_fourier.ipynb #c54255143
 def window_starts(n:int, window:int, stride:int)->list:
     "Start offsets of windows of size `window` covering [0, n) with the given stride (last one flush with the end)."
@@ -338,3 +284,57 @@ def sliding_window_predict(predict,            # f(array (h, w)) -> array (h, w)
         S[y:y + wy, x:x + wx] += h * p
         N[y:y + wy, x:x + wx] += h
     return S / N
+
+# %% ../nbs/23_fourier.ipynb #frm00002
+from numpy.lib.stride_tricks import sliding_window_view
+
+def fringe_map(image:np.ndarray,       # 2-D image (h, w)
+               sampling:float,         # [Å/px]
+               window:float=38.4,      # window edge [Å]
+               d_range=(1.2, 4.5),     # lattice spacings looked for [Å]
+               stride:float=0.25,      # window step as a fraction of the window
+               batch:int=256,          # windows per FFT call (memory)
+              )->np.ndarray:           # (h, w) log10(strongest spot / its ring's median power), float32
+    "Local lattice-fringe strength: per window, log10 of the strongest spot in `d_range` over its ring's median power."
+    from chiral_em.core import check_image
+    a = check_image(image).astype(np.float32)
+    if not sampling > 0: raise ValueError(f"sampling must be > 0 Å/px, got {sampling}")
+    w = int(round(window / sampling / 2)) * 2
+    if w < 16 or w > min(a.shape):
+        raise ValueError(f"a {window:g} Å window is {w} px at {sampling:g} Å/px; it must be 16 px or more and fit the "
+                         f"{a.shape[0]} × {a.shape[1]} px image")
+    k = np.hypot(*(np.mgrid[:w, :w] - w // 2))
+    ring = np.rint(k).astype(int).ravel()
+    band = ((k >= w * sampling / d_range[1]) & (k <= w * sampling / d_range[0])).ravel()
+    if not band.any(): raise ValueError(f"no spatial frequency of d_range {d_range} Å fits a {w} px window")
+    st = max(1, int(w * stride))
+    ys, xs = (window_starts(n, w, st) for n in a.shape)
+    views = sliding_window_view(a, (w, w))
+    taper = np.outer(np.hanning(w), np.hanning(w)).astype(np.float32)
+    rings = [(ring[band] == r, ring == r) for r in np.unique(ring[band])]   # (within the band, whole ring)
+    pos = [(y, x) for y in ys for x in xs]
+    out = np.empty(len(pos), np.float32)
+    for i in range(0, len(pos), batch):
+        win = np.stack([views[y, x] for y, x in pos[i:i + batch]])
+        win = (win - win.mean((1, 2), keepdims=True)) * taper
+        P = (np.abs(np.fft.fftshift(np.fft.fft2(win), axes=(1, 2))) ** 2).reshape(len(win), -1)
+        Pb, rel = P[:, band], np.empty((len(P), band.sum()), np.float32)
+        for inb, whole in rings: rel[:, inb] = Pb[:, inb] / np.maximum(np.median(P[:, whole], 1, keepdims=True), 1e-30)
+        out[i:i + batch] = np.log10(np.maximum(rel.max(1), 1e-30))
+    grid = out.reshape(len(ys), len(xs)).astype(np.float64)
+    Wy, Wx = (lerp_matrix(np.array(st_) + w / 2 - 0.5, n) for st_, n in ((ys, a.shape[0]), (xs, a.shape[1])))
+    return (Wy @ grid @ Wx.T).astype(np.float32)    # bilinear, separable: no (h·w, 2) coordinate arrays
+
+def lerp_matrix(centres:np.ndarray,   # increasing sample positions [px]
+                n:int,                # output length [px]
+               )->np.ndarray:         # (n, len(centres)) weights of linear interpolation, constant beyond the ends
+    "Matrix of 1-D linear interpolation from values at `centres` to the pixels 0…n−1 (held constant outside)."
+    W = np.zeros((n, len(centres)))
+    x = np.clip(np.arange(n, dtype=np.float64), centres[0], centres[-1])
+    if len(centres) == 1:
+        W[:, 0] = 1.
+        return W
+    i = np.clip(np.searchsorted(centres, x, side="right") - 1, 0, len(centres) - 2)
+    t = (x - centres[i]) / (centres[i + 1] - centres[i])
+    W[np.arange(n), i], W[np.arange(n), i + 1] = 1 - t, t
+    return W
