@@ -14,15 +14,17 @@ CATALYST_LOSSES = ("bce", "mse")
 
 def catalyst_batch(rng:np.random.Generator,  # generator of this batch
                    n:int=8, field:int=128,   # scenes per batch, scene edge [px]
+                   **ranges,                 # overrides of `sim.catalyst.CATALYST_RANGES` (e.g. `DENSE_SUPPORT`)
                   )->tuple:                  # (x (n, 1, f, f), y (n, 2, f, f)) float32
     "A batch of fresh HAADF-STEM catalyst scenes (`sim.catalyst`), standardised, with their instance targets."
     from chiral_em.sim.catalyst import render_catalyst
     from chiral_em.instances import scene_batch
-    return scene_batch(render_catalyst, rng, n, field)
+    return scene_batch(render_catalyst, rng, n, field, **ranges)
 
 def train_catalyst_net(steps:int=2000, batch:int=8, field:int=128, seed:int=0,
                        base:int=16, levels:int=3,    # U-Net width at full resolution, downsamplings
                        lr:float=2e-3, profile:str="cpu", progress:bool=True,
+                       ranges:dict|None=None,        # overrides of the engine's ranges (`sim.catalyst.DENSE_SUPPORT`)
                       )->tuple:                      # (net, meta, loss per step)
     "Train the two-output U-Net (foreground, distance to the particle's edge) on fresh simulated HAADF catalysts."
     import torch
@@ -30,11 +32,13 @@ def train_catalyst_net(steps:int=2000, batch:int=8, field:int=128, seed:int=0,
     from chiral_em.sim.catalyst import DATA_VERSION
     torch.manual_seed(seed)
     net = UNet(1, 2, base, levels)
-    hist = train_segmenter(net, lambda s: catalyst_batch(np.random.default_rng([seed, 77, s]), batch, field),
+    hist = train_segmenter(net, lambda s: catalyst_batch(np.random.default_rng([seed, 77, s]), batch, field,
+                                                         **(ranges or {})),
                            steps, lr, CATALYST_LOSSES, progress, "HAADF catalysts")
     meta = dict(input_kind="haadf", mode="stem", sampling=None, pixel_size_nm=None, profile=profile,
                 data_version=DATA_VERSION, seed=seed, example_input=[1, 1, field, field], losses=list(CATALYST_LOSSES),
                 radius_range_px=list(CATALYST_RADII), threshold=0.5, h=0.1, steps=steps, batch=batch, field=field)
+    if ranges: meta["ranges"] = {k: list(v) for k, v in ranges.items()}
     return net, meta, hist
 
 def catalyst_maps(image:np.ndarray, net, meta:dict,  # 2-D HAADF image (bright particles), any dtype

@@ -34,6 +34,12 @@ CATALYST_RANGES = dict(                         # uniform (lo, hi) unless noted;
     gamma=(0.6, 1.4),             # display gamma
     jpeg=(30, 95),                # JPEG quality, when the image is compressed
 )
+DENSE_SUPPORT = dict(                           # overrides for heavily loaded catalysts on thick, bright supports
+    loading=(0.01, 0.25),         # denser metal (default 0.003–0.12)
+    support_cover=(0.5, 1.0),     # the support fills most of the field (default 0.2–1.0)
+    support_rel=(0.3, 12.0),      # and is brighter relative to the particles (default 0.1–8.0), log-uniform
+    diameter=(5., 30.),           # smaller particles only (default 5–45 px), log-uniform
+)
 
 def scattering_power(material:str)->float:  # a key of METALS or SUPPORTS
     "HAADF signal per Å of thickness, n·⟨Z^1.7⟩ [Å⁻³], of a metal or support (convolution approximation)."
@@ -57,7 +63,7 @@ def _fringes(rng:np.random.Generator, yy:np.ndarray, xx:np.ndarray, period=(2.5,
 
 
 # %% auto #0
-__all__ = ['DATA_VERSION', 'EXPONENT', 'METALS', 'SUPPORTS', 'SUPPORT_P', 'CATALYST_RANGES', 'scattering_power',
+__all__ = ['DATA_VERSION', 'EXPONENT', 'METALS', 'SUPPORTS', 'SUPPORT_P', 'CATALYST_RANGES', 'DENSE_SUPPORT', 'scattering_power',
            'support_thickness', 'place_metal', 'scan_image', 'particle_snr', 'render_catalyst']
 
 # %% ../../nbs/12b_catalyst.ipynb #eead3149
