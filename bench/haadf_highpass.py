@@ -37,7 +37,7 @@ network's foreground map: median ≈ 0.15 on the genc files, ≈ 0.40 on the tom
 import json, time
 import numpy as np
 from chiral_em.core import project_root, write_json, versions, atomic_write
-from hrtem_col_sigma import bench_parser, chapter_cell
+from hrtem_col_sigma import bench_parser, haadf_setup, haadf_rows
 
 
 def highpass_net(sigma:float, base:int=16, levels:int=3):  # Gaussian width [px] removed; U-Net width, downsamplings
@@ -88,30 +88,18 @@ def main():
     ap.add_argument("--factors", type=float, nargs="+", default=[1.25, 1.5, 1.75, 2.0])  # × Otsu of the foreground map
     ap.add_argument("--cache", default=str(project_root() / "data" / "cache" / "bench_haadf_highpass"))
     a = ap.parse_args()
-    nb = json.loads((project_root() / "nbs" / "05_hrtem.ipynb").read_text())
-    g = {"profile": a.profile, "seed": a.seed}
-    exec(chapter_cell(nb, 'ch = Chapter("05_hrtem"'), g)
-    c = chapter_cell(nb, "def box_counts(lab, boxes)")
-    exec(c[:c.index("with Timer() as t:")], g)                      # the chapter's grid, scorers and bootstrap
+    g, halves = haadf_setup(a.profile, a.seed)                   # the chapter's grid, scorers, bootstrap, halves
     cfg, pooled, F1, NF, DICE_N, DICE_D = (g[k] for k in ("cfg", "pooled", "F1", "NF", "DICE_N", "DICE_D"))
-    from chiral_em.datasets import available, load
     from chiral_em.catalyst import catalyst_maps, CATALYST_RADII
     from chiral_em.nets import UNet
     from chiral_em.sim.catalyst import render_catalyst
     from chiral_em.instances import split_instances_grid
-    from skimage import measure as skm
     import torch
     from pathlib import Path
     rules = ([r for r in g["GRID"] if r[0] == "fixed"]                 # the chapter's fixed rules, and --factors
              + [("otsu", f, h) for f in a.factors for h in cfg.haadf_depths])
     point = g["grid_point"]                                           # the chapter's (threshold, depth) of a rule
     meta = dict(threshold=0.5, h=0.1, radius_range_px=list(CATALYST_RADII))   # the trained network's defaults
-    GC, GT2 = "genc_catalyst_np_yolo", "genc_pt_alumina_haadf_tomo"
-    if not (available(GC) and available(GT2)): raise SystemExit(f"../shared/data/{GC} or {GT2} not found")
-    genc = [s for s in load(GC) if s.meta.get("contrast") != "bf" and max(s.image.data.shape) <= cfg.haadf_max_side]
-    genc = genc[:2 * cfg.haadf_n_real]
-    tomo = {p: load(GT2, p, limit=cfg.haadf_n_real) for p in ("train", "val")}
-    halves = dict(calib=dict(genc=genc[0::2], tomo=tomo["train"]), report=dict(genc=genc[1::2], tomo=tomo["val"]))
     sim_test = [render_catalyst(np.random.default_rng([a.seed, 5000, i]), cfg.haadf_test_px)
                 for i in range(cfg.haadf_n_test)]
     out = dict(profile=a.profile, sigma_px=a.sigma, seeds=a.seeds, versions=versions(), runs={},
@@ -128,18 +116,7 @@ def main():
                 f.parent.mkdir(parents=True, exist_ok=True)
                 with atomic_write(f, "wb") as fh: torch.save(net.state_dict(), fh)
             t_train = time.time() - t0
-            rows = {}
-            for part, sets in halves.items():
-                for name, samples in sets.items():
-                    for s in samples:
-                        maps, _ = catalyst_maps(s.image.data, net, meta)
-                        pts = {r: point(r, maps[0]) for r in rules}
-                        labs = split_instances_grid(maps, list(dict.fromkeys(pts.values())))
-                        for gp in rules:
-                            lab = labs[pts[gp]]
-                            r = g["box_counts"](lab, s.boxes) if name == "genc" else \
-                                g["inst_counts"](skm.label(s.mask == 2, connectivity=2), lab)
-                            rows.setdefault((part, name, gp), []).append(r)
+            rows = haadf_rows(g, net, halves, rules)
             calib = lambda gp: np.mean([pooled(rows[("calib", n, gp)], F1, NF)["value"] for n in ("genc", "tomo")])
             sim_maps = [catalyst_maps(x, net, meta, zoom=1.)[0] for x, _, _ in sim_test]
             for fam in ("fixed", "otsu"):

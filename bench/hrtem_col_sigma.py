@@ -64,6 +64,45 @@ def setup(profile:str, seed:int)->dict:  # profile, seed of the chapter
     return g
 
 
+def haadf_setup(profile:str, seed:int)->tuple:  # profile, seed of the chapter
+    """Chapter 05's HAADF section without its training: the namespace (grid, scorers, bootstrap) and the calibration /
+    report halves of the two real HAADF sets, as the chapter splits them."""
+    from chiral_em.datasets import available, load
+    nb = json.loads((project_root() / "nbs" / "05_hrtem.ipynb").read_text())
+    g = {"profile": profile, "seed": seed}
+    exec(chapter_cell(nb, 'ch = Chapter("05_hrtem"'), g)
+    c = chapter_cell(nb, "def box_counts(lab, boxes)")
+    exec(c[:c.index("with Timer() as t:")], g)                      # the chapter's grid, scorers and bootstrap
+    cfg = g["cfg"]
+    GC, GT2 = "genc_catalyst_np_yolo", "genc_pt_alumina_haadf_tomo"
+    if not (available(GC) and available(GT2)): raise SystemExit(f"../shared/data/{GC} or {GT2} not found")
+    genc = [s for s in load(GC) if s.meta.get("contrast") != "bf" and max(s.image.data.shape) <= cfg.haadf_max_side]
+    genc = genc[:2 * cfg.haadf_n_real]
+    tomo = {p: load(GT2, p, limit=cfg.haadf_n_real) for p in ("train", "val")}
+    return g, dict(calib=dict(genc=genc[0::2], tomo=tomo["train"]), report=dict(genc=genc[1::2], tomo=tomo["val"]))
+
+
+def haadf_rows(g:dict, net, halves:dict, rules:list)->dict:  # chapter namespace, network, halves, finder rules
+    "{(half, set, rule): [per-image counts]}: genc boxes by `box_counts`, tomogram Pt components by `inst_counts`."
+    from chiral_em.catalyst import catalyst_maps, CATALYST_RADII
+    from chiral_em.instances import split_instances_grid
+    from skimage import measure as skm
+    meta = dict(threshold=0.5, h=0.1, radius_range_px=list(CATALYST_RADII))   # as the chapter runs its network
+    rows = {}
+    for part, sets in halves.items():
+        for name, samples in sets.items():
+            for s in samples:
+                maps, _ = catalyst_maps(s.image.data, net, meta)
+                pts = {r: g["grid_point"](r, maps[0]) for r in rules}
+                labs = split_instances_grid(maps, list(dict.fromkeys(pts.values())))
+                for r in rules:
+                    lab = labs[pts[r]]
+                    rows.setdefault((part, name, r), []).append(
+                        g["box_counts"](lab, s.boxes) if name == "genc" else
+                        g["inst_counts"](skm.label(s.mask == 2, connectivity=2), lab))
+    return rows
+
+
 def score_sigma(g:dict, sigma:float,   # chapter namespace, target width [Å]
                 steps:int=None,         # training steps (None: the profile's `col_unet_steps`)
                 channels_last:bool=False, # NHWC weights during training
