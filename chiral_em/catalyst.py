@@ -29,15 +29,16 @@ def train_catalyst_net(steps:int=2000, batch:int=8, field:int=128, seed:int=0,
     "Train the two-output U-Net (foreground, distance to the particle's edge) on fresh simulated HAADF catalysts."
     import torch
     from chiral_em.nets import UNet, train_segmenter
-    from chiral_em.sim.catalyst import DATA_VERSION
+    from chiral_em.sim.catalyst import DATA_VERSION, CATALYST_RANGES
     torch.manual_seed(seed)
     net = UNet(1, 2, base, levels)
     hist = train_segmenter(net, lambda s: catalyst_batch(np.random.default_rng([seed, 77, s]), batch, field,
                                                          **(ranges or {})),
                            steps, lr, CATALYST_LOSSES, progress, "HAADF catalysts")
+    d = {**CATALYST_RANGES, **(ranges or {})}["diameter"]   # the radii it saw: `catalyst_maps` rescales images to them
     meta = dict(input_kind="haadf", mode="stem", sampling=None, pixel_size_nm=None, profile=profile,
                 data_version=DATA_VERSION, seed=seed, example_input=[1, 1, field, field], losses=list(CATALYST_LOSSES),
-                radius_range_px=list(CATALYST_RADII), threshold=0.5, h=0.1, steps=steps, batch=batch, field=field)
+                radius_range_px=[d[0] / 2, d[1] / 2], threshold=0.5, h=0.1, steps=steps, batch=batch, field=field)
     if ranges: meta["ranges"] = {k: list(v) for k, v in ranges.items()}
     return net, meta, hist
 
