@@ -178,13 +178,13 @@ def catalyst_file(im,                       # `emio` image (data, pixel_size [nm
                 pixel_size_nm=nm)
 
 def catalyst_files(images, out, model=None, pixel_size=None, lattice_spacing=None, threshold=None,
-                   keep_annotations=False, **_)->int:  # the options of `segment.segment_files`
+                   keep_annotations=False, support="default", **_)->int:  # the options of `segment.segment_files`
     "`chiral-em segment --kind particles --mode stem`: every image through the catalyst network; bad files skipped."
     from chiral_em.emio import iter_images
     from chiral_em.core import write_json
     from chiral_em.models import load_model, find_model
     from chiral_em.segment import default_model_name
-    try: net, meta = load_model(model or find_model(default_model_name("particles", "stem")))
+    try: net, meta = load_model(model or find_model(default_model_name("particles", "stem", support)))
     except (FileNotFoundError, OSError, ValueError) as e:
         print(f"chiral-em segment: error: {e}", file=sys.stderr)
         return 2

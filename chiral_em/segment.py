@@ -483,11 +483,19 @@ def split_instances(p_mask:np.ndarray,   # mask probability (H, W)
 # %% ../nbs/20_segment.ipynb #c62099675
 from fastcore.script import Param
 
-def default_model_name(kind:str, mode:str="hrtem")->str:
-    "Name of the shipped network for `kind` (particles|columns) and `mode` (hrtem|stem)."
-    if kind not in ("particles", "columns") or mode not in ("hrtem", "stem"):
-        raise ValueError(f"kind must be particles|columns and mode hrtem|stem, got {kind!r}, {mode!r}")
-    if kind == "particles": return "particles_haadf" if mode == "stem" else "particles_msd"
+def default_model_name(kind:str,               # particles|columns
+                       mode:str="hrtem",        # hrtem|stem
+                       support:str="default",   # stem particles: default|dense (heavily loaded catalysts)
+                      )->str:
+    "Name of the shipped network for `kind`, `mode` and (HAADF particles only) the kind of `support`."
+    if kind not in ("particles", "columns") or mode not in ("hrtem", "stem") or support not in ("default", "dense"):
+        raise ValueError(f"kind must be particles|columns, mode hrtem|stem and support default|dense, got {kind!r}, "
+                         f"{mode!r}, {support!r}")
+    if support == "dense" and not (kind == "particles" and mode == "stem"):
+        raise ValueError("support 'dense' names a HAADF catalyst network: use it with --kind particles --mode stem")
+    if kind == "particles":
+        return ("particles_haadf_dense" if support == "dense" else "particles_haadf") if mode == "stem" \
+               else "particles_msd"
     return "columns_stem_msd" if mode == "stem" else "columns_hrtem"
 
 # %% ../nbs/20_segment.ipynb #samp0001
@@ -548,6 +556,9 @@ def segment_files(images:Param("image files or folders", nargs="+"),
                   crystalline:Param("particles: keep only mask pixels that show lattice fringes (local FFT spot "
                                     "strength, window and threshold of chapter 05 §5), so that amorphous objects such "
                                     "as a liquid droplet are not called particles", bool)=False,
+                  support:Param("--mode stem particles: 'default' (particles on thin or sparse supports), 'dense' "
+                                "(heavily loaded catalysts on a bright support that fills the frame: the second "
+                                "network of chapter 05)", str, choices=["default", "dense"])="default",
                  )->int:
     "chiral-em segment: particle masks or atomic columns for HRTEM/STEM images."
     import sys
@@ -557,7 +568,7 @@ def segment_files(images:Param("image files or folders", nargs="+"),
     from chiral_em.models import load_model, find_model
     from chiral_em.viz import overlay_png
     from chiral_em.annotations import fill_annotations
-    try: net, meta = load_model(model or find_model(default_model_name(kind, mode)))
+    try: net, meta = load_model(model or find_model(default_model_name(kind, mode, support)))
     except (FileNotFoundError, OSError, ValueError) as e:
         print(f"chiral-em segment: error: {e}", file=sys.stderr)
         return 2
