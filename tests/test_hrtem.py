@@ -94,6 +94,23 @@ def test_shipped_haadf_catalyst_network():
     with torch.no_grad(): assert net(torch.zeros(meta["example_input"])).shape[1] == 2
 
 
+def test_shipped_dense_catalyst_network(tmp_path):
+    "Chapter 05 ships the dense-support HAADF network; `--support dense` runs it on a file and writes its particles."
+    if "particles_haadf_dense" not in models.packaged_models():
+        pytest.skip("particles_haadf_dense not shipped yet: run chapter 05")
+    from chiral_em.catalyst import main, catalyst_batch
+    from chiral_em.emio import write_tif
+    from chiral_em.sim.catalyst import DENSE_SUPPORT
+    net, meta = models.load_model(models.find_model("particles_haadf_dense"))
+    assert meta["input_kind"] == "haadf" and meta["ranges"] == {k: list(v) for k, v in DENSE_SUPPORT.items()}
+    assert meta["h"] > 0 and (meta.get("otsu_factor") or meta.get("threshold"))
+    x, _ = catalyst_batch(np.random.default_rng(3), 1, 192, **DENSE_SUPPORT)
+    write_tif(tmp_path / "dense.tif", np.asarray(x[0, 0], np.float32))
+    assert main([str(tmp_path / "dense.tif"), "--kind", "particles", "--mode", "stem", "--support", "dense",
+                 "--out", str(tmp_path / "out")]) == 0
+    assert (tmp_path / "out" / "dense_particles.csv").exists()
+
+
 def test_shipped_zone_axis_network():
     "Chapter 05 ships the learned zone-axis score; the particle network names it when it was chosen on validation."
     if "zone_axis_spectrum" not in models.packaged_models(): pytest.skip("zone_axis_spectrum not shipped yet: run chapter 05")
