@@ -493,10 +493,9 @@ def default_model_name(kind:str,               # particles|columns
                          f"{mode!r}, {support!r}")
     if support == "dense" and not (kind == "particles" and mode == "stem"):
         raise ValueError("support 'dense' names a HAADF catalyst network: use it with --kind particles --mode stem")
-    if kind == "particles":
-        return ("particles_haadf_dense" if support == "dense" else "particles_haadf") if mode == "stem" \
-               else "particles_msd"
-    return "columns_stem_msd" if mode == "stem" else "columns_hrtem"
+    if kind == "columns": return "columns_stem_msd" if mode == "stem" else "columns_hrtem"
+    if mode == "hrtem": return "particles_msd"
+    return "particles_haadf_dense" if support == "dense" else "particles_haadf"
 
 # %% ../nbs/20_segment.ipynb #samp0001
 def sampling_for(img:np.ndarray,              # the micrograph (h, w)
