@@ -24,34 +24,36 @@ from .viz import plot_outputs, summary_figures, montage, population_montage, ove
 _INSTANCE_NET = {}   # shipped segmentation networks loaded in this process: {name: (net, meta)}
 
 def _instance_net(name:str="instances_unet")->tuple:
-    "A shipped segmentation network (`instances_unet`, or `particles_haadf` of chapter 05) and its meta, loaded once."
+    "A shipped segmentation network (`instances_unet`, or a HAADF network of chapter 05) and its meta, loaded once."
     from chiral_em import models
     if name not in _INSTANCE_NET: _INSTANCE_NET[name] = models.load_model(models.find_model(name))
     return _INSTANCE_NET[name]
 
-PIPELINES = ("default", "touching", "baseline", "network", "haadf")   # the segmenters of `analyse_image`
+PIPELINES = ("default", "touching", "baseline", "network", "haadf", "haadf_dense")   # the segmenters of `analyse_image`
 
 def check_pipeline(pipeline:str,        # one of `PIPELINES`
                    dark:bool|None=None, # polarity; True = dark particles
                   )->str:               # the pipeline, checked
     "A clear error for an unknown pipeline, or for the HAADF network asked to find dark particles."
     if pipeline not in PIPELINES:
-        raise ValueError(f"unknown pipeline {pipeline!r}; use default, touching, baseline, network or haadf")
-    if pipeline == "haadf" and dark:
-        raise ValueError("the haadf pipeline finds bright particles (HAADF-STEM); it cannot take --polarity dark")
+        raise ValueError(f"unknown pipeline {pipeline!r}; use default, touching, baseline, network, haadf or haadf_dense")
+    if pipeline.startswith("haadf") and dark:
+        raise ValueError(f"the {pipeline} pipeline finds bright particles (HAADF-STEM); it cannot take --polarity dark")
     return pipeline
 
 def segment_haadf(img:np.ndarray,          # 2-D HAADF-STEM micrograph, bright particles
                   annotations:bool=True,   # leave out data bands and burned-in scale bars
                   threshold:float|None=None, h:float|None=None,  # foreground threshold, marker depth; None: the
                                                                  # network's (chosen in chapter 05)
+                  support:str="default",   # "dense": heavily loaded catalysts on a bright support filling the frame
                  )->np.ndarray:            # int32 instance labels, the image's shape
-    "Bright metal particles on a textured oxide support: the shipped `particles_haadf` network (`catalyst`, ch. 05)."
+    """Bright metal particles on a textured oxide support: chapter 05's shipped HAADF network (`catalyst`),
+    `particles_haadf`, or `particles_haadf_dense` for a dense `support`."""
     from skimage.segmentation import relabel_sequential
     from chiral_em.catalyst import segment_catalyst
     from chiral_em.core import check_image
-    from chiral_em.segment import _with_bar
-    net, meta = _instance_net("particles_haadf")
+    from chiral_em.segment import _with_bar, default_model_name
+    net, meta = _instance_net(default_model_name("particles", "stem", support))
     lab = _with_bar(lambda x: segment_catalyst(x, net, meta, threshold=threshold, h=h), check_image(img), annotations)
     return relabel_sequential(lab)[0].astype(np.int32)
 
@@ -77,7 +79,7 @@ def analyse_image(img,                         # 2-D micrograph
         lab = segment_baseline(img, dark=True if dark is None else dark, annotations=annotations)
     elif check_pipeline(pipeline, dark) == "network":
         lab = segment_instances(img, *_instance_net(), annotations=annotations)
-    else: lab = segment_haadf(img, annotations)
+    else: lab = segment_haadf(img, annotations, support="dense" if pipeline == "haadf_dense" else "default")
     df = particle_features(lab, pixel_size)
     crops, masks, ids, native = crop_particles(img, lab)
     with threads(1):                                           # small batches: one thread avoids OpenMP spin-waits
@@ -400,7 +402,9 @@ def morphology(images:Param("image files or folders", str, nargs="+"),
                               "neck whole), touching (splits touching convex particles by their darkness too, and "
                               "dumbbells into lobes), baseline (MATLAB port) or network (U-Net trained on simulated "
                               "agglomerates) or haadf (U-Net trained on simulated HAADF-STEM catalysts: small "
-                              "bright metal particles on a textured oxide support)", str,
+                              "bright metal particles on a textured oxide support) or haadf_dense (the same for "
+                              "heavily loaded catalysts on a bright support that fills the frame: chapter 05's "
+                              "dense-support network, as `chiral-em segment --support dense`)", str,
                               choices=list(PIPELINES))="default",
                polarity:Param("particles darker/brighter than background", str,
                               choices=["auto", "dark", "bright"])="auto",
