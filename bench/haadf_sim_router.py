@@ -44,18 +44,6 @@ def sim_scenes(seed:int, n:int, field:int, dense:bool):
     return out
 
 
-def grid_labels(maps, grid):
-    "Instance labels of one image's maps at every finder (rule, value, depth) of `grid`."
-    from chiral_em.catalyst import foreground_threshold
-    from chiral_em.instances import split_instances
-    out = {}
-    for rule in grid:
-        fam, v, h = rule
-        t = foreground_threshold(maps[0], v if fam == "fixed" else None, v if fam == "otsu" else None)
-        out[rule] = split_instances(maps, t, h)
-    return out
-
-
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--seed", type=int, default=0)
@@ -65,7 +53,8 @@ def main():
     ap.add_argument("--out", type=Path, default=project_root() / "results" / "bench" / "haadf_sim_router.json")
     a = ap.parse_args()
     from chiral_em import models
-    from chiral_em.catalyst import catalyst_maps
+    from chiral_em.catalyst import catalyst_maps, finder_labels
+    from chiral_em.detect import box_counts
     from chiral_em.measure import eval_instances, summarize_eval
     from chiral_em.datasets import load
     from skimage import measure
@@ -83,7 +72,7 @@ def main():
     sim_ev = {}
     for (nk, sk, i), m in sim_maps.items():
         gt = sims[sk][i][1]
-        for rule, lab in grid_labels(m, grid).items(): sim_ev[(nk, sk, i, rule)] = eval_instances(gt, lab)
+        for rule in grid: sim_ev[(nk, sk, i, rule)] = eval_instances(gt, finder_labels(m, rule))
     print(f"sim grid {time.time() - t0:.0f} s", flush=True)
     f1 = lambda evs: summarize_eval(evs)["f1"]
     choice, out = {}, dict(versions=versions(), n_sim=a.n_sim, field=a.field, sim={}, real={})
@@ -118,12 +107,6 @@ def main():
     print("router", out["router"], flush=True)
 
     # real sets: every HAADF genc file <= 1024 px of the first n_real labelled, and the tomogram slices
-    from chiral_em.detect import match_boxes
-    def box_counts(lab, boxes):
-        props = measure.regionprops(lab)
-        pred = np.array([[r.bbox[1], r.bbox[0], r.bbox[3], r.bbox[2]] for r in props], float).reshape(-1, 4)
-        m = match_boxes(pred, np.array([r.area for r in props], float), boxes[:, 1:])
-        return int((m >= 0).sum()), len(pred), len(boxes)
     genc = [s for s in load("genc_catalyst_np_yolo", None, limit=None) if s.boxes is not None
             and max(s.image.data.shape) <= 1024][:a.n_real]
     genc = [s for s in genc if s.meta.get("contrast") == "haadf"]
@@ -137,10 +120,10 @@ def main():
             st = stats(mp["default"], mp["dense"])
             route = "dense" if st[best[1]] > best[2] else "default"
             routes.append(dict(route=route, **st))
-            labs = {nk: grid_labels(mp[nk], [choice[nk]])[choice[nk]] for nk in nets}
+            labs = {nk: finder_labels(mp[nk], choice[nk]) for nk in nets}
             labs["routed"] = labs[route]
             for k, lab in labs.items():
-                if name == "genc": per[k].append(box_counts(lab, s.boxes))
+                if name == "genc": per[k].append(box_counts(lab, s.boxes[:, 1:]))
                 else: per[k].append(eval_instances(measure.label(s.mask == 2, connectivity=2), lab))
         res = {}
         for k, ev in per.items():

@@ -71,7 +71,7 @@ def haadf_setup(profile:str, seed:int)->tuple:  # profile, seed of the chapter
     nb = json.loads((project_root() / "nbs" / "05_hrtem.ipynb").read_text())
     g = {"profile": profile, "seed": seed}
     exec(chapter_cell(nb, 'ch = Chapter("05_hrtem"'), g)
-    c = chapter_cell(nb, "def box_counts(lab, boxes)")
+    c = chapter_cell(nb, "def inst_counts(gt, lab)")
     exec(c[:c.index("with Timer() as t:")], g)                      # the chapter's grid, scorers and bootstrap
     cfg = g["cfg"]
     GC, GT2 = "genc_catalyst_np_yolo", "genc_pt_alumina_haadf_tomo"
@@ -98,7 +98,7 @@ def haadf_rows(g:dict, net, halves:dict, rules:list)->dict:  # chapter namespace
                 for r in rules:
                     lab = labs[pts[r]]
                     rows.setdefault((part, name, r), []).append(
-                        g["box_counts"](lab, s.boxes) if name == "genc" else
+                        g["box_counts"](lab, s.boxes[:, 1:]) if name == "genc" else
                         g["inst_counts"](skm.label(s.mask == 2, connectivity=2), lab))
     return rows
 

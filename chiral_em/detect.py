@@ -28,9 +28,9 @@ def ee_interval(n_r:int,               # right-handed count
 __all__ = ['ARCHS', 'TRAIN_KEY', 'NOVELTY_FILE', 'ee_interval', 'rogan_gladen', 'corrected_ee', 'swap_index', 'hand_of',
            'MirrorSwap', 'chiral_trainer', 'model_yaml', 'read_names', 'train_detector', 'train_key', 'finished_run',
            'train_minutes', 'to_unit', 'letterbox', 'mirror_perm', 'symmetrize', 'Detections', 'Detector', 'meta_path',
-           'write_meta', 'read_meta', 'detect_array', 'box_iou', 'match_boxes', 'score_image', 'summarize', 'HandNet',
-           'hand_crops', 'train_hand_net', 'hand_prob', 'rehand', 'detect_image', 'export_onnx', 'yolo_txt',
-           'draw_detections', 'load_second_stage', 'crop_embeddings', 'novelty_scores', 'detection_novelty',
+           'write_meta', 'read_meta', 'detect_array', 'box_iou', 'match_boxes', 'box_counts', 'score_image',
+           'summarize', 'HandNet', 'hand_crops', 'train_hand_net', 'hand_prob', 'rehand', 'detect_image', 'export_onnx',
+           'yolo_txt', 'draw_detections', 'load_second_stage', 'crop_embeddings', 'novelty_scores', 'detection_novelty',
            'load_novelty', 'detect_files', 'detect_cmd', 'main']
 
 # %% ../nbs/28_detect.ipynb #cb90b330
@@ -395,6 +395,17 @@ def match_boxes(pred:np.ndarray,   # (n, 4) predicted boxes
         j = int(np.argmax(cand))
         if cand[j] >= thr: m[i], used[j] = j, True
     return m
+
+def box_counts(labels:np.ndarray,  # int instance labels of one image, 0 = background
+               boxes:np.ndarray,   # (m, 4) true boxes (x0, y0, x1, y1) [px]
+               thr:float=0.5,      # IoU threshold
+              )->tuple:            # (true positives, instances, true boxes)
+    "Detection counts of instance segmentation scored by boxes: each instance's bounding box, larger instances first."
+    from skimage.measure import regionprops
+    props = regionprops(np.asarray(labels))
+    pred = np.array([[r.bbox[1], r.bbox[0], r.bbox[3], r.bbox[2]] for r in props], float).reshape(-1, 4)
+    m = match_boxes(pred, np.array([r.area for r in props], float), np.asarray(boxes, float).reshape(-1, 4), thr)
+    return int((m >= 0).sum()), len(pred), len(boxes)
 
 # %% ../nbs/28_detect.ipynb #3633c0c4
 def score_image(d:Detections,       # detections of one image
