@@ -46,6 +46,7 @@ def segment_haadf(img:np.ndarray,          # 2-D HAADF-STEM micrograph, bright p
                   threshold:float|None=None, h:float|None=None,  # foreground threshold, marker depth; None: the
                                                                  # network's (chosen in chapter 05)
                   support:str="default",   # "dense": heavily loaded catalysts on a bright support filling the frame
+                  otsu_factor:float|None=None,  # without `threshold`: this factor × each image's Otsu; None: the network's
                  )->np.ndarray:            # int32 instance labels, the image's shape
     """Bright metal particles on a textured oxide support: chapter 05's shipped HAADF network (`catalyst`),
     `particles_haadf`, or `particles_haadf_dense` for a dense `support`."""
@@ -54,7 +55,8 @@ def segment_haadf(img:np.ndarray,          # 2-D HAADF-STEM micrograph, bright p
     from chiral_em.core import check_image
     from chiral_em.segment import _with_bar, default_model_name
     net, meta = _instance_net(default_model_name("particles", "stem", support))
-    lab = _with_bar(lambda x: segment_catalyst(x, net, meta, threshold=threshold, h=h), check_image(img), annotations)
+    lab = _with_bar(lambda x: segment_catalyst(x, net, meta, threshold=threshold, h=h, otsu_factor=otsu_factor),
+                    check_image(img), annotations)
     return relabel_sequential(lab)[0].astype(np.int32)
 
 def analyse_image(img,                         # 2-D micrograph
