@@ -31,7 +31,7 @@ and the router sends 39 of 40 tomogram slices to it (0.135). Either way the supp
 (`chiral-em segment --support`, `chiral-em morphology --pipeline haadf_dense`).
 
 `python bench/haadf_sim_router.py [--n-sim 24] [--field 256] [--n-real 40] [--out FILE]`"""
-import argparse, time, json
+import argparse, time
 import numpy as np
 from pathlib import Path
 from chiral_em.core import project_root, write_json, versions

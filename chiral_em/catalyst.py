@@ -84,20 +84,26 @@ def segment_catalyst(image:np.ndarray, net, meta:dict,     # 2-D HAADF image, ne
     if threshold is None and factor is None: threshold = meta.get("threshold", 0.5)
     return split_instances(maps, foreground_threshold(maps[0], threshold, factor), meta.get("h", 0.1) if h is None else h)
 
+def finder_kwargs(rule:tuple,  # ("fixed", threshold, depth) or ("otsu", factor, depth)
+                 )->dict:      # threshold, otsu_factor and h, as `segment_catalyst` takes them
+    "A finder rule as keyword arguments: a fixed foreground threshold, or a factor on each image's Otsu threshold."
+    fam, v, h = rule
+    if fam not in ("fixed", "otsu"): raise ValueError(f"a finder rule is ('fixed'|'otsu', value, depth), got {rule!r}")
+    return dict(threshold=v if fam == "fixed" else None, otsu_factor=v if fam == "otsu" else None, h=h)
+
 def finder_labels(maps:np.ndarray,  # (2, h, w) foreground and distance maps of one image (`catalyst_maps`)
                   rule:tuple,       # ("fixed", threshold, depth) or ("otsu", factor, depth)
                  )->np.ndarray:     # int32 instance labels
-    "Instances of one image's maps under a finder rule: a fixed foreground threshold or a factor on the map's Otsu."
+    "Instances of one image's maps under a finder rule (`finder_kwargs`)."
     from chiral_em.instances import split_instances
-    fam, v, h = rule
-    if fam not in ("fixed", "otsu"): raise ValueError(f"a finder rule is ('fixed'|'otsu', value, depth), got {rule!r}")
-    return split_instances(maps, foreground_threshold(maps[0], v if fam == "fixed" else None,
-                                                      v if fam == "otsu" else None), h)
+    kw = finder_kwargs(rule)
+    return split_instances(maps, foreground_threshold(maps[0], kw["threshold"], kw["otsu_factor"]), kw["h"])
 
 
 # %% auto #0
 __all__ = ['CATALYST_RADII', 'CATALYST_LOSSES', 'catalyst_batch', 'train_catalyst_net', 'catalyst_maps', 'foreground_threshold',
-           'segment_catalyst', 'finder_labels', 'prune_blobs', 'blob_log', 'catalyst_file', 'catalyst_files', 'main']
+           'segment_catalyst', 'finder_kwargs', 'finder_labels', 'prune_blobs', 'blob_log', 'catalyst_file',
+           'catalyst_files', 'main']
 
 # %% ../nbs/20c_catalyst.ipynb #b10b0002
 import math
