@@ -359,7 +359,9 @@ def classify_glyphs(net, crops:np.ndarray, line:list|None=None)->tuple:  # (text
     return "".join(CLASSES[i] if CLASSES[i] != "other" else "?" for i in k), p[np.arange(len(k)), k]
 
 _UNIT_NM = {"nm": 1.0, "µm": 1e3, "um": 1e3, "mm": 1e6}   # [nm] per unit
-_LABEL = re.compile(r"(\d+(?:\.\d+)?)(nm|µm|um|mm)")
+# a length and its unit, not the tail of a longer number or word ('2.00µm' read without its '2' is not '00µm'), and
+# a number a scale bar can carry: no leading zero before a digit ('05nm'); zero lengths are refused where it is used
+_LABEL = re.compile(r"(?<![0-9.?])((?:0|[1-9]\d*)(?:\.\d+)?)(nm|µm|um|mm)")
 
 def _tidy(text:str)->str:
     "Read text without spaces, with one micro sign (U+03BC → U+00B5), without dots no digit follows (specks)."
@@ -374,7 +376,7 @@ class ScaleBarError(ValueError):
 def parse_label(text:str)->float|None:
     "Length [nm] of a label read as text ('200nm', '1.00um', '2µm'); None if it is not one."
     m = _LABEL.fullmatch(_tidy(text))
-    return float(m.group(1)) * _UNIT_NM[m.group(2)] if m else None
+    return float(m.group(1)) * _UNIT_NM[m.group(2)] if m and float(m.group(1)) > 0 else None
 
 def _candidates(x):
     "(where, bar box, ink, lines nearest first) for every bar in a band (read both ways up) or a corner."
@@ -407,7 +409,7 @@ def read_scale_bar(img,                  # 2-D micrograph
             keep = [i for i, c in enumerate(text) if c != "." or (i + 1 < len(text) and text[i + 1].isdigit())]
             text, p = "".join(text[i] for i in keep), p[keep]
             m = _LABEL.search(text)
-            if not m: continue
+            if not m or float(m.group(1)) == 0: continue
             i0, i1 = m.span()
             nm = float(m.group(1)) * _UNIT_NM[m.group(2)]
             conf = float(p[i0:i1].min())

@@ -100,6 +100,15 @@ def test_labels_parse():
     assert parse_label("200 nm") == 200 and parse_label("1.00um") == 1000 and parse_label("2µm") == 2000
     assert parse_label("2μm") == 2000 and parse_label("500nm") == 500      # Greek mu
     assert parse_label("HV 5.00 kV") is None and parse_label("") is None
+    assert parse_label("05 nm") is None and parse_label("0nm") is None and parse_label("0.5 µm") == 500
+
+
+def test_a_label_is_not_the_tail_of_a_longer_number():
+    "'2.00µm' read without its '2' (or with it unread) must not pass as 00 µm: the wrong read that costs a factor."
+    from chiral_em.annotations import _LABEL
+    assert _LABEL.search("2.00µm").group(0) == "2.00µm"
+    for tail in (".00µm", "?00µm", "00µm", "2?05nm"): assert _LABEL.search(tail) is None, tail
+    assert _LABEL.search("x50.0k200nm").group(0) == "200nm"   # letters before it are another field
 
 
 def test_no_bar_is_a_clear_error(reader):
