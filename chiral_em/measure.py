@@ -220,6 +220,8 @@ def eq_diameters(labels)->np.ndarray:
 # %% ../nbs/21_measure.ipynb #c25367802
 def eval_instances(gt, pred, thr:float=0.5)->dict:
     "Counts and matches of one image: tp, n_gt, n_pred, matched IoUs, diameter pairs, all diameters."
+    if thr < 0.5:   # above 0.5 an instance overlaps at most one other that well; below, tp would count it twice
+        raise ValueError(f"thr = {thr}: matches are one-to-one only at IoU thresholds of 0.5 or more")
     iou, gi, pi, ng, npd = match_instances(gt, pred, thr)
     ag = np.bincount(np.asarray(gt).ravel().astype(np.int64))
     ap = np.bincount(np.asarray(pred).ravel().astype(np.int64))
