@@ -65,23 +65,12 @@ def grow_visible(img:np.ndarray, labels:np.ndarray, dark:bool, k:float=3., sigma
     return watershed(-g, markers=labels, mask=(g > med + k * mad) | (labels > 0)).astype(np.int32)
 
 
-def one_to_one(gt:np.ndarray, pred:np.ndarray, thr:float)->tuple:  # (true positives, instances, labels)
-    "Instances matched one-to-one to labelled particles at IoU > thr (greedy, highest IoU first; unique above 0.5)."
-    from chiral_em.measure import match_instances
-    iou, gi, pi, ng, npd = match_instances(gt, pred, 0.)
-    used_g, used_p, tp = set(), set(), 0
-    for k in np.argsort(-iou, kind="stable"):
-        if iou[k] <= thr: break
-        if gi[k] in used_g or pi[k] in used_p: continue
-        used_g.add(gi[k]); used_p.add(pi[k]); tp += 1
-    return tp, npd, ng
-
-
 def score(kind:str, items:list, labs:list, thr:float)->dict:
     "Pooled F1 (and counts) of instance labels against a set's masks (instance IoU) or boxes (box IoU)."
     from chiral_em.detect import box_counts
+    from chiral_em.measure import eval_instances
     if kind == "boxes": c = [box_counts(l, it["boxes"], thr) for it, l in zip(items, labs)]
-    else: c = [one_to_one(it["gt"], l, thr) for it, l in zip(items, labs)]
+    else: c = [(e["tp"], e["n_pred"], e["n_gt"]) for e in (eval_instances(it["gt"], l, thr) for it, l in zip(items, labs))]
     tp, npd, ng = (int(sum(x[i] for x in c)) for i in range(3))
     return dict(f1=2 * tp / max(npd + ng, 1), tp=tp, n_pred=npd, n_true=ng)
 

@@ -200,7 +200,7 @@ def crop_particles(img, labels, size:int=44, pad:int=2, seed:int=0):
 
 # %% ../nbs/21_measure.ipynb #c19813036
 def match_instances(gt, pred, thr:float=0.5):
-    "Pairs of (gt, pred) instances with IoU > thr: (iou, gt ids, pred ids, n_gt, n_pred)."
+    "One-to-one pairs of (gt, pred) instances with IoU > thr: (iou, gt ids, pred ids, n_gt, n_pred)."
     g, p = np.asarray(gt).ravel().astype(np.int64), np.asarray(pred).ravel().astype(np.int64)
     if g.shape != p.shape: raise ValueError(f"gt and pred differ in size: {np.shape(gt)} vs {np.shape(pred)}")
     npd = int(p.max(initial=0))
@@ -210,7 +210,15 @@ def match_instances(gt, pred, thr:float=0.5):
     ag, ap = np.bincount(g), np.bincount(p, minlength=npd + 1)
     iou = inter / (ag[gi] + ap[pi] - inter)
     m = iou > thr
-    return iou[m], gi[m], pi[m], int((ag[1:] > 0).sum()), int((ap[1:] > 0).sum())
+    iou, gi, pi = iou[m], gi[m], pi[m]
+    if thr < 0.5 and len(iou):   # above 0.5 a pair is unique; below, keep the best-overlapping pairs, one per instance
+        keep, used_g, used_p = [], set(), set()
+        for k in np.argsort(-iou, kind="stable"):
+            if gi[k] not in used_g and pi[k] not in used_p:
+                keep.append(k); used_g.add(gi[k]); used_p.add(pi[k])
+        keep = np.sort(keep)
+        iou, gi, pi = iou[keep], gi[keep], pi[keep]
+    return iou, gi, pi, int((ag[1:] > 0).sum()), int((ap[1:] > 0).sum())
 
 def eq_diameters(labels)->np.ndarray:
     "Equivalent diameters [px] of the non-empty labels."
@@ -220,8 +228,6 @@ def eq_diameters(labels)->np.ndarray:
 # %% ../nbs/21_measure.ipynb #c25367802
 def eval_instances(gt, pred, thr:float=0.5)->dict:
     "Counts and matches of one image: tp, n_gt, n_pred, matched IoUs, diameter pairs, all diameters."
-    if thr < 0.5:   # above 0.5 an instance overlaps at most one other that well; below, tp would count it twice
-        raise ValueError(f"thr = {thr}: matches are one-to-one only at IoU thresholds of 0.5 or more")
     iou, gi, pi, ng, npd = match_instances(gt, pred, thr)
     ag = np.bincount(np.asarray(gt).ravel().astype(np.int64))
     ap = np.bincount(np.asarray(pred).ravel().astype(np.int64))
