@@ -99,8 +99,9 @@ def main():
         haadf = [name in HAADF_SETS and (name != "genc_catalyst_np_yolo" or not it["dark"]) for it in items]
         labs = [segment_haadf(it["img"], support=HAADF_SETS[name], **finder_kwargs(finders[HAADF_SETS[name]])) if h
                 else segment_default(it["img"], dark=it["dark"], **TOUCHING) for it, h in zip(items, haadf)]
-        r = dict(f1={str(t): score(kind, items, labs, t)["f1"] for t in THRS})
-        s = score(kind, items, labs, .5)
+        sc = {t: score(kind, items, labs, t) for t in THRS}
+        r = dict(f1={str(t): v["f1"] for t, v in sc.items()})
+        s = sc[.5]
         r["instances_per_label"] = s["n_pred"] / max(s["n_true"], 1)
         if kind == "boxes":
             gb = np.concatenate([it["boxes"][:, 2:] - it["boxes"][:, :2] for it in items])
