@@ -16,11 +16,14 @@ def _grey(img)->np.ndarray:
     return (x - x.min()) / (x.max() - x.min())
 
 # %% auto #0
-__all__ = ['EDGES', 'CLASSES', 'GLYPH', 'DEGEORGE_LABELS_NM', 'band_depth', 'Annotations', 'bar_candidates', 'text_lines',
-           'line_box', 'corner_bars', 'find_annotations', 'exclude_annotations', 'char_class', 'glyph_crops',
-           'GlyphCNN', 'GlyphEnsemble', 'classify_glyphs', 'ScaleBarError', 'parse_label', 'read_scale_bar',
-           'render_line', 'glyph_dataset', 'label_glyphs', 'train_glyph_cnn', 'rendered_glyphs', 'train_reader',
-           'load_reader', 'detection_rates', 'reader_accuracy', 'glyph_accuracy', 'fill_annotations', 'pixel_size_for']
+__all__ = ['EDGES', 'CLASSES', 'GLYPH', 'ALPHABET', 'LINE_H', 'LINE_UNITS', 'DEGEORGE_LABELS_NM', 'band_depth', 'Annotations',
+           'bar_candidates', 'text_lines', 'line_box', 'corner_bars', 'find_annotations', 'exclude_annotations',
+           'char_class', 'glyph_crops', 'GlyphCNN', 'GlyphEnsemble', 'classify_glyphs', 'ScaleBarError', 'parse_label',
+           'read_scale_bar', 'render_line', 'glyph_dataset', 'label_glyphs', 'train_glyph_cnn', 'rendered_glyphs',
+           'train_reader', 'load_reader', 'encode_text', 'line_crop', 'LineCRNN', 'LineReader', 'ctc_text', 'read_line',
+           'label_length', 'read_lines', 'line_dataset', 'label_line', 'train_line_crnn', 'rendered_lines',
+           'train_line_reader', 'load_line_reader', 'line_accuracy', 'detection_rates', 'reader_accuracy',
+           'glyph_accuracy', 'fill_annotations', 'pixel_size_for']
 
 # %% ../nbs/20a_annotations.ipynb #42f4c117
 def band_depth(x:np.ndarray,           # float image [0, 1], edge of interest at the bottom
@@ -396,8 +399,10 @@ def _candidates(x):
 def read_scale_bar(img,                  # 2-D micrograph
                    net=None,             # label reader; None = the shipped `scale_bar_ocr`
                    min_prob:float=0.8,   # every glyph of the label at least this probable (0.5: reads more, more wrong)
+                   line_net=None,        # fallback line reader; None = the shipped `scale_bar_line_ocr`, False = none
                   )->tuple:              # (pixel size [nm/px], details dict)
-    "Pixel size from the burned-in scale bar: bar length [px] and its label read by the glyph CNN."
+    "Pixel size from the burned-in scale bar: bar length [px] and its label read by the glyph CNN; where it reads no"
+    "label, by the line reader (`read_lines`: three members agree, lengths in nm or mm only)."
     x = _grey(img)
     if net is None: net = load_reader()
     cands, seen = _candidates(x), []
@@ -415,7 +420,10 @@ def read_scale_bar(img,                  # 2-D micrograph
             conf = float(p[i0:i1].min())
             if conf < min_prob: continue
             n = b[2] - b[0]
-            return nm / n, dict(label=m.group(0), length_nm=nm, bar_px=n, where=where, bar_box=b, confidence=conf)
+            return nm / n, dict(label=m.group(0), length_nm=nm, bar_px=n, where=where, bar_box=b, confidence=conf,
+                                reader="glyph")
+    if line_net is not False and (r := read_lines(load_line_reader() if line_net is None else line_net, cands)):
+        return r
     raise ScaleBarError(f"found {len(cands)} bar(s) but no label read as a length (read: {seen[:4]})")
 
 # %% ../nbs/20a_annotations.ipynb #d9ac2ee1
@@ -438,17 +446,21 @@ def render_line(text:str, font_name:str, size:int, rng:np.random.Generator)->tup
     ink = np.abs(x - fg / 255) < 0.5 * abs(fg - bg) / 255
     return ink, text_lines(ink)
 
+def _random_text(rng:np.random.Generator)->str:
+    "A scale-bar label (1-2-5 series, any style's format), an instrument text, or a length off the series."
+    from chiral_em.sim.bars import format_length, series_125
+    u = rng.random()
+    return (format_length(float(rng.choice(series_125(0.1, 1e5))), rng, "hitachi" if rng.random() < 0.2 else "gatan")
+            if u < 0.5 else _OTHER_TEXT[rng.integers(len(_OTHER_TEXT))] if u < 0.75 else
+            format_length(float(rng.integers(1, 1000) * 10.0 ** rng.integers(-1, 2)), rng))
+
 def glyph_dataset(n_lines:int, rng:np.random.Generator, fonts:tuple|None=None)->tuple:  # (X (n, 1, G, G), y (n,))
     "Glyph crops and classes of rendered text lines (labels, instrument texts); lines that do not split are skipped."
-    from chiral_em.sim.bars import FONTS, HELD_OUT_FONTS, format_length, series_125
+    from chiral_em.sim.bars import FONTS, HELD_OUT_FONTS
     fonts = fonts or tuple(f for f in FONTS if f not in HELD_OUT_FONTS)
-    lengths = series_125(0.1, 1e5)
     X, y = [], []
     for _ in range(n_lines):
-        u = rng.random()
-        txt = (format_length(float(rng.choice(lengths)), rng, "hitachi" if rng.random() < 0.2 else "gatan")
-               if u < 0.5 else _OTHER_TEXT[rng.integers(len(_OTHER_TEXT))] if u < 0.75 else
-               format_length(float(rng.integers(1, 1000) * 10.0 ** rng.integers(-1, 2)), rng))
+        txt = _random_text(rng)
         ink, lines = render_line(txt, fonts[rng.integers(len(fonts))], int(rng.integers(8, 31)), rng)
         chars = txt.replace(" ", "")
         if len(lines) != 1 or len(lines[0]) != len(chars): continue
@@ -471,10 +483,10 @@ def _rot_box(b, k, shape):
         h, w = w, h
     return (x0, y0, x1, y1)
 
-def label_glyphs(a)->tuple|None:
-    "Glyph crops and classes of a rendered annotation's label, cut by the reader's own pipeline (None if it fails)."
+def _label_lines(a):
+    "Every text line the reader's own pipeline finds on a rendered annotation: (ink, line, its box and the label's box"
+    "in the same coordinates)."
     x = _grey(a.image)
-    chars = a.label.replace(" ", "")
     for where, b, ink, lines in _candidates(x):
         k = EDGES.index(where.split()[0]) if where != "corner" else 0
         H, W = np.rot90(x, k).shape
@@ -486,8 +498,14 @@ def label_glyphs(a)->tuple|None:
                 bx = (bx[0], bx[1] + H - d, bx[2], bx[3] + H - d)
                 lb = _rot_box(a.label_box, k, x.shape)
             else: lb = a.label_box
-            if _overlap(bx, lb) > 0.5 and len(ln) == len(chars):
-                return glyph_crops(ink, ln), np.array([char_class(c) for c in chars])
+            yield ink, ln, bx, lb
+
+def label_glyphs(a)->tuple|None:
+    "Glyph crops and classes of a rendered annotation's label, cut by the reader's own pipeline (None if it fails)."
+    chars = a.label.replace(" ", "")
+    for ink, ln, bx, lb in _label_lines(a):
+        if _overlap(bx, lb) > 0.5 and len(ln) == len(chars):
+            return glyph_crops(ink, ln), np.array([char_class(c) for c in chars])
     return None
 
 # %% ../nbs/20a_annotations.ipynb #48b759c3
@@ -555,6 +573,219 @@ def load_reader():
     from chiral_em.models import find_model, load_model
     return load_model(find_model("scale_bar_ocr"))[0]
 
+# %% ../nbs/20a_annotations.ipynb #a7c1d2e1
+ALPHABET = tuple("0123456789.nmuµ ") + ("?",)   # what the line reader writes; µ for U+00B5 and U+03BC, '?' any other
+LINE_H = 32                                      # height of a line crop [px]
+
+def encode_text(text:str)->list:
+    "CTC targets of a text: 1 + the index in `ALPHABET` of each character (0 is CTC's blank)."
+    return [1 + ALPHABET.index(c if c in ALPHABET else "?") for c in text.replace("μ", "µ")]
+
+def line_crop(ink:np.ndarray,    # binary image (ink True)
+              box:tuple,         # the line's box (x0, y0, x1, y1) [px]
+              reach:float=0.2,   # widen the box by this many line heights left and right
+              h:int=LINE_H, max_w:int=400)->np.ndarray:  # (h, w) float32
+    "A text line's ink with 0.2 line heights above and below and `reach` either side, resized to height `h`, its"
+    "width in proportion."
+    x0, y0, x1, y1 = box
+    lh = y1 - y0
+    m, e = max(1, int(round(0.2 * lh))), int(round(reach * lh))
+    X0, Y0, X1, Y1 = x0 - e, y0 - m, x1 + e, y1 + m
+    c = np.zeros((Y1 - Y0, X1 - X0), np.float32)
+    ya, yb, xa, xb = max(Y0, 0), min(Y1, ink.shape[0]), max(X0, 0), min(X1, ink.shape[1])
+    c[ya - Y0:yb - Y0, xa - X0:xb - X0] = ink[ya:yb, xa:xb]
+    w = int(np.clip(round(c.shape[1] * h / c.shape[0]), 8, max_w))
+    return cv2.resize(c, (w, h), interpolation=cv2.INTER_AREA)
+
+class LineCRNN(nn.Module):
+    "A text-line reader: conv layers down to one row of features per 4 px, a bidirectional GRU, CTC outputs"
+    "(blank + `ALPHABET`). No glyph cutting: touching and broken glyphs are read as the line shows them."
+    def __init__(self, n_classes:int=len(ALPHABET) + 1, width:int=32, hidden:int=64):
+        super().__init__()
+        self.init_kwargs = dict(n_classes=n_classes, width=width, hidden=hidden)
+        w = width
+        blk = lambda a, b: [nn.Conv2d(a, b, 3, padding=1), nn.BatchNorm2d(b), nn.ReLU()]
+        self.conv = nn.Sequential(*blk(1, w), nn.MaxPool2d(2), *blk(w, 2 * w), nn.MaxPool2d(2),
+                                  *blk(2 * w, 4 * w), nn.MaxPool2d((2, 1)), *blk(4 * w, 4 * w), nn.MaxPool2d((2, 1)),
+                                  nn.Conv2d(4 * w, 4 * w, (2, 1)), nn.ReLU())
+        self.rnn = nn.GRU(4 * w, hidden, bidirectional=True, batch_first=True)
+        self.out = nn.Linear(2 * hidden, n_classes)
+
+    def forward(self, x):             # (B, 1, LINE_H, W) → (B, W // 4, n_classes) log-probabilities
+        f = self.conv(x).squeeze(2).transpose(1, 2)
+        return torch.log_softmax(self.out(self.rnn(f)[0]), -1)
+
+class LineReader(nn.Module):
+    "Several `LineCRNN`s, each trained on its own data and seed; each reads the line on its own (`read_line`)."
+    def __init__(self, n:int=3, n_classes:int=len(ALPHABET) + 1, width:int=32, hidden:int=64):  # members, theirs
+        super().__init__()
+        if n < 1: raise ValueError(f"a reader needs at least one member, got n={n}")
+        self.init_kwargs = dict(n=n, n_classes=n_classes, width=width, hidden=hidden)
+        self.members = nn.ModuleList(LineCRNN(n_classes, width, hidden) for _ in range(n))
+
+    @classmethod
+    def from_nets(cls, nets:list):  # trained `LineCRNN`s of one shape
+        "A reader holding copies of the weights of `nets`."
+        r = cls(len(nets), **nets[0].init_kwargs)
+        for m, n in zip(r.members, nets): m.load_state_dict(n.state_dict())
+        return r.eval()
+
+    def forward(self, x): return torch.stack([m(x) for m in self.members])   # (members, B, W // 4, n_classes)
+
+def ctc_text(logp:np.ndarray)->tuple:  # (T, n_classes) log-probabilities → (text, probability of each character)
+    "Greedy CTC decoding: the likeliest class per column, repeats merged, blanks dropped; a character's probability"
+    "is its best column's."
+    p = np.exp(logp)
+    k = p.argmax(1)
+    text, prob, prev = [], [], 0
+    for t, c in enumerate(k):
+        if c and c != prev:
+            text.append(ALPHABET[c - 1])
+            prob.append(p[t, c])
+        elif c: prob[-1] = max(prob[-1], p[t, c])
+        prev = c
+    return "".join(text), np.array(prob, np.float32)
+
+def read_line(net,                 # `LineReader` or one `LineCRNN`
+              crop:np.ndarray,     # (LINE_H, w) from `line_crop`
+             )->list:              # [(text, probability of each character)] per member
+    "What each member of the reader reads in one line crop."
+    with torch.no_grad():
+        lp = net(torch.as_tensor(crop, dtype=torch.float32)[None, None])
+    lp = lp if lp.dim() == 4 else lp[None]
+    return [ctc_text(m[0].numpy()) for m in lp]
+
+# a length and its unit in a line read with its spaces: not the tail of a longer word or number, not followed by one
+_LINE_LABEL = re.compile(r"(?<![0-9.?])((?:0|[1-9]\d*)(?:\.\d+)?) ?(nm|µm|um|mm)(?![0-9a-zµ?])")
+LINE_UNITS = ("nm", "mm")   # units the line reader may report: no 'µ'/'u' (it has no descender check, see below)
+
+def label_length(text:str, prob:np.ndarray, min_prob:float)->tuple:  # (length [nm] or None, the label, its confidence)
+    "The first `number unit` in a line read, of a length > 0 and a unit in `LINE_UNITS`, whose every character is at"
+    "least `min_prob` probable."
+    for m in _LINE_LABEL.finditer(text):
+        if m.group(2) not in LINE_UNITS or float(m.group(1)) <= 0: continue
+        conf = float(min(prob[i] for i in range(*m.span()) if text[i] != " "))
+        if conf >= min_prob: return float(m.group(1)) * _UNIT_NM[m.group(2)], m.group(0), conf
+    return None, None, 0.0
+
+def read_lines(net,                  # `LineReader`
+               cands:list,           # `_candidates` of an image
+               min_prob:float=0.5,   # every character of a member's label at least this probable
+               agree:int=3,          # members that must read the same length (at most the reader's members)
+              )->tuple|None:         # (pixel size [nm/px], details dict), or None
+    "The line reader's reading of a scale bar: the first length that `agree` members read alike, in the lines"
+    "nearest each bar."
+    agree = min(agree, len(getattr(net, "members", [net])))
+    for where, b, ink, lines in cands:
+        for ln in lines:
+            found = [label_length(t, p, min_prob) for t, p in read_line(net, line_crop(ink, line_box(ln)))]
+            lengths = [f[0] for f in found if f[0] is not None]
+            for nm in sorted(set(lengths), key=lengths.index):
+                if lengths.count(nm) < agree: continue
+                lab, conf = next((f[1], f[2]) for f in found if f[0] == nm)
+                n = b[2] - b[0]
+                return nm / n, dict(label=lab, length_nm=nm, bar_px=n, where=where, bar_box=b, confidence=conf,
+                                    reader="line", agreed=lengths.count(nm))
+    return None
+
+# %% ../nbs/20a_annotations.ipynb #a7c1d2e2
+def line_dataset(n_lines:int, rng:np.random.Generator, fonts:tuple|None=None)->tuple:  # ([(LINE_H, w)], [text])
+    "Line crops and texts of rendered text lines (labels, instrument texts), each crop round all of its ink."
+    from chiral_em.sim.bars import FONTS, HELD_OUT_FONTS
+    fonts = fonts or tuple(f for f in FONTS if f not in HELD_OUT_FONTS)
+    X, texts = [], []
+    for _ in range(n_lines):
+        txt = _random_text(rng)
+        ink, _ = render_line(txt, fonts[rng.integers(len(fonts))], int(rng.integers(8, 31)), rng)
+        ys, xs = np.nonzero(ink)
+        if not len(ys): continue
+        X.append(line_crop(ink, (xs.min(), ys.min(), xs.max() + 1, ys.max() + 1)))
+        texts.append(txt)
+    return X, texts
+
+def label_line(a)->np.ndarray|None:
+    "The line crop of a rendered annotation's label as the reader's own pipeline finds it, widened by 0.6 line"
+    "heights either side (None if its line does not cover the label, or holds more than it)."
+    for ink, ln, bx, lb in _label_lines(a):
+        if _overlap(bx, lb) > 0.7 and _overlap(lb, bx) > 0.85:
+            return line_crop(ink, line_box(ln), reach=0.6)   # wider than when reading: stray ink is no text
+    return None
+
+def train_line_crnn(X:list,            # line crops (LINE_H, w), from `line_crop`
+                    texts:list,        # what each says
+                    epochs:int=10, seed:int=0, lr:float=2e-3,
+                    batch:int=64):
+    "Train a `LineCRNN` with the CTC loss (AdamW, one-cycle schedule); batches of lines of similar width."
+    torch.manual_seed(seed)
+    net = LineCRNN()
+    steps = epochs * -(-len(X) // batch)
+    opt = torch.optim.AdamW(net.parameters(), lr, weight_decay=1e-4)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, lr, total_steps=steps)
+    ctc = nn.CTCLoss(zero_infinity=True)
+    rng, order = np.random.default_rng(seed), np.argsort([c.shape[1] for c in X], kind="stable")
+    chunks = [order[i:i + batch] for i in range(0, len(order), batch)]
+    net.train()
+    for _ in range(epochs):
+        for j in rng.permutation(len(chunks)):
+            idx = chunks[j]
+            W = max(X[i].shape[1] for i in idx)
+            xb = np.zeros((len(idx), 1, LINE_H, W + (-W) % 4), np.float32)
+            for r, i in enumerate(idx): xb[r, 0, :, :X[i].shape[1]] = X[i]
+            tg = [encode_text(texts[i]) for i in idx]
+            lp = net(torch.as_tensor(xb)).transpose(0, 1)                    # (T, B, C) for the CTC loss
+            loss = ctc(lp, torch.tensor(sum(tg, [])), torch.tensor([X[i].shape[1] // 4 for i in idx]),
+                       torch.tensor([len(t) for t in tg]))
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            sched.step()
+    return net.eval()
+
+def rendered_lines(n_images:int, rng:np.random.Generator, fonts:tuple|None=None)->tuple:  # (crops, texts)
+    "Label lines of `n_images` rendered annotations (random styles and fonts from `sim.bars`), as the reader cuts them."
+    from chiral_em.sim.bars import FONTS, HELD_OUT_FONTS, annotate
+    fonts = fonts or tuple(f for f in FONTS if f not in HELD_OUT_FONTS)
+    X, texts = [], []
+    for _ in range(n_images):
+        a = annotate(_background(rng), rng, font=fonts[rng.integers(len(fonts))])
+        c = label_line(a)
+        if c is None: continue
+        X.append(c)
+        texts.append(a.label)
+    return X, texts
+
+def train_line_reader(n_images:int=6000,  # rendered annotations per member
+                      n_lines:int=4000,   # extra rendered text lines per member
+                      epochs:int=10, seed:int=0,
+                      members:int=3,      # readers, each on its own data and seed (seed, seed + 1, …)
+                     )->tuple:            # (LineReader, meta)
+    "Train the line reader on label lines of rendered annotations and on text lines (training fonts only)."
+    nets, n, cut = [], 0, 0
+    for k in range(members):
+        rng = np.random.default_rng(seed + k)
+        X1, t1 = rendered_lines(n_images, rng)
+        X2, t2 = line_dataset(n_lines, rng)
+        nets.append(train_line_crnn(X1 + X2, t1 + t2, epochs, seed + k))
+        n, cut = n + len(X1) + len(X2), cut + len(X1)
+    meta = dict(input_kind="text-line crops (binary ink, height LINE_H)", pixel_size_nm=0.0, sampling=0.0,
+                profile="cpu", data_version=1, seed=seed, example_input=(1, 1, LINE_H, 96), alphabet=list(ALPHABET),
+                n_lines=int(n), n_images=n_images * members, labels_cut=cut, members=members)
+    return LineReader.from_nets(nets), meta
+
+def load_line_reader():
+    "The shipped line reader, `read_scale_bar`'s fallback (`models.find_model('scale_bar_line_ocr')`)."
+    from chiral_em.models import find_model, load_model
+    return load_model(find_model("scale_bar_line_ocr"))[0]
+
+def line_accuracy(n_lines:int, seed:int=2, fonts:tuple|None=None, net=None)->float:
+    "Fraction of rendered text lines (labels, instrument texts; held-out fonts by default) that most members of the"
+    "line reader read exactly."
+    from chiral_em.sim.bars import HELD_OUT_FONTS
+    X, texts = line_dataset(n_lines, np.random.default_rng(seed), fonts or HELD_OUT_FONTS)
+    net = net or load_line_reader()
+    ok = [sum(t == txt.replace("μ", "µ") for t, _ in read_line(net, c)) for c, txt in zip(X, texts)]
+    return float(np.mean([2 * k > len(getattr(net, "members", [net])) for k in ok]))
+
 # %% ../nbs/20a_annotations.ipynb #289b5f78
 def detection_rates(n:int, seed:int=1)->dict:
     "Per style: fraction of rendered annotations masked (≥ 99 % of the pixels they changed) and of clean images masked."
@@ -571,7 +802,9 @@ def detection_rates(n:int, seed:int=1)->dict:
         out[st] = dict(found=hit / n, false_positive=fp / n)
     return out
 
-def reader_accuracy(n:int, seed:int=1, fonts:tuple|None=None, net=None)->dict:
+def reader_accuracy(n:int, seed:int=1, fonts:tuple|None=None, net=None,
+                    line_net=None,   # as in `read_scale_bar` (False: the glyph reader alone)
+                   )->dict:
     "Per style: fractions of labels read, read wrong and failed; median and 95th percentile pixel-size error [%]."
     from chiral_em.sim.bars import HELD_OUT_FONTS, STYLES, annotate
     rng, net = np.random.default_rng(seed), net or load_reader()
@@ -581,7 +814,7 @@ def reader_accuracy(n:int, seed:int=1, fonts:tuple|None=None, net=None)->dict:
         res, err = [], []
         for _ in range(n):
             a = annotate(_background(rng), rng, style=st, font=fonts[rng.integers(len(fonts))])
-            try: px, d = read_scale_bar(a.image, net)
+            try: px, d = read_scale_bar(a.image, net, line_net=line_net)
             except ScaleBarError:
                 res.append("failed")
                 continue
@@ -623,7 +856,11 @@ def pixel_size_for(img,                        # 2-D micrograph
         except ValueError: raise ValueError(f"--pixel-size must be a number [nm/px] or 'auto', got {requested!r}")
         if not v > 0: raise ValueError(f"--pixel-size must be > 0 nm/px, got {v}")
         return v
-    try: return read_scale_bar(img)[0]
+    try:
+        px, d = read_scale_bar(img)
+        log(f"{name}: --pixel-size auto: scale bar '{d['label']}' over {d['bar_px']} px ({d['reader']} reader) → "
+            f"{px:.4g} nm/px")
+        return px
     except ScaleBarError as e:
         if from_file:
             log(f"{name}: --pixel-size auto: {e.reason}; using the file's {from_file:g} nm/px")

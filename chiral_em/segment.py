@@ -520,12 +520,13 @@ def sampling_for(img:np.ndarray,              # the micrograph (h, w)
         log(f"{name}: no calibration; lattice period {lattice_spacing / s:.2f} px taken as d = {lattice_spacing:g} Å "
             f"→ {s:.4g} Å/px")
         return s, f"lattice (d = {lattice_spacing:g} Å)"
-    try: px = read_scale_bar(img)[0]
+    try: px, d = read_scale_bar(img)
     except ScaleBarError:
         raise ValueError(f"the file stores no pixel size and no scale bar could be read; give --pixel-size NM [nm/px], "
                          f"--lattice-spacing D [Å] (lowest-order reflection of an atomic-resolution image), or "
                          f"--pixel-size network to assume the network's {network:g} Å/px") from None
-    log(f"{name}: no calibration; read the burned-in scale bar: {px:g} nm/px")
+    log(f"{name}: no calibration; read the burned-in scale bar '{d['label']}' over {d['bar_px']} px "
+        f"({d['reader']} reader): {px:g} nm/px")
     return nm_to_angstrom(px), "scale bar"
 
 # %% ../nbs/20_segment.ipynb #c07033606

@@ -188,3 +188,77 @@ def test_glyph_ensemble_is_the_mean_probability_and_survives_the_model_file(tmp_
         f = load_model(save_model(tmp_path / "reader.pt", e, meta))[0]
         assert torch.allclose(f(x), e(x))
     with pytest.raises(ValueError, match="at least one member"): GlyphEnsemble(0)
+
+
+def test_line_reader_members_read_alone_and_survive_the_model_file(tmp_path):
+    import torch
+    from chiral_em.annotations import LINE_H, LineCRNN, LineReader, read_line
+    from chiral_em.models import save_model, load_model
+    torch.manual_seed(0)
+    a, b = LineCRNN().eval(), LineCRNN().eval()
+    x = torch.rand(2, 1, LINE_H, 64)
+    r = LineReader.from_nets([a, b])
+    with torch.no_grad():
+        assert torch.allclose(r(x)[0], a(x)) and torch.allclose(r(x)[1], b(x)) and r(x).shape[2] == 64 // 4
+        meta = dict(input_kind="text-line crops", pixel_size_nm=0.0, sampling=0.0, profile="smoke", data_version=1,
+                    seed=0, example_input=(1, 1, LINE_H, 64))
+        f = load_model(save_model(tmp_path / "reader.pt", r, meta))[0]
+        assert torch.allclose(f(x), r(x))
+    reads = read_line(r, x[0, 0].numpy())
+    assert len(reads) == 2 and all(len(t) == len(p) for t, p in reads)
+    with pytest.raises(ValueError, match="at least one member"): LineReader(0)
+
+
+def test_ctc_decoding_and_line_label_rules():
+    from chiral_em.annotations import ALPHABET, ctc_text, label_length
+    T = np.full((8, len(ALPHABET) + 1), -20.0)
+    for t, c in enumerate([2, 2, 0, 1, 1, 0, 1, 12]):   # '1', '1', blank, '0', '0', blank, '0', 'n'
+        T[t, c] = 0.0
+    text, p = ctc_text(T)
+    assert text == "100n" and len(p) == 4 and np.allclose(p, 1)
+    one = lambda s: np.ones(len(s))
+    assert label_length("HV 5 kV 200 nm", one("HV 5 kV 200 nm"), 0.5)[0] == 200
+    assert label_length("2 mm", one("2 mm"), 0.5)[0] == 2e6
+    assert label_length("2.00µm", one("2.00µm"), 0.5)[0] is None     # no µ (nor um) from the line reader
+    assert label_length("2 um", one("2 um"), 0.5)[0] is None
+    assert label_length(".00 nm", one(".00 nm"), 0.5)[0] is None     # a lost leading digit is no label
+    assert label_length("?00 nm", one("?00 nm"), 0.5)[0] is None     # nor an unread one
+    assert label_length("200 nm", np.array([1, 1, 0.4, 1, 1, 1]), 0.5)[0] is None
+
+
+class _Says:
+    "Stand-ins for the readers: with no texts a glyph reader that reads nothing, else a line reader whose members"
+    "read `texts` (one each)."
+    def __init__(self, *texts): self.texts, self.members = texts, list(texts)
+
+    def __call__(self, x):
+        import torch
+        from chiral_em.annotations import ALPHABET, CLASSES, encode_text
+        if not self.texts:                                       # glyph crops (n, 1, G, G): every glyph 'other'
+            out = torch.full((x.shape[0], len(CLASSES)), -10.0)
+            out[:, -1] = 10.0
+            return out
+        T, out = x.shape[-1] // 4, []
+        for text in self.texts:
+            lp = torch.full((T, len(ALPHABET) + 1), -20.0)
+            lp[:, 0] = 0.0
+            for t, c in enumerate(encode_text(text) if 2 * len(text) <= T else []):  # short lines: nothing read
+                lp[2 * t, 0], lp[2 * t, c] = -20.0, 0.0
+            out.append(lp[None])
+        return torch.stack(out)
+
+
+def test_the_line_reader_is_asked_only_where_the_glyph_reader_reads_nothing(reader):
+    rng = np.random.default_rng(10)
+    a = annotate(micrograph(0), rng, style="fei", font="DejaVuSans.ttf", text_px=18, pixel_size_nm=200 / 80,
+                 length_nm=200, edge="bottom", corner="bottom-left", label="200 nm", box=False)
+    three = lambda t: _Says(t, t, t)
+    px, d = read_scale_bar(a.image, reader, line_net=three("500 nm"))
+    assert d["reader"] == "glyph" and d["length_nm"] == 200          # the glyph reader read it: its length
+    px, d = read_scale_bar(a.image, _Says(), line_net=three("500 nm"))
+    assert d["reader"] == "line" and d["length_nm"] == 500 and d["agreed"] == 3
+    assert abs(px * d["bar_px"] - 500) < 1e-9
+    for line_net in (three("5 µm"),                                  # a µ from the line reader is not taken
+                     _Says("500 nm", "500 nm", "200 nm"),            # nor a length not all three members read
+                     False):                                         # and without it, nothing is read
+        with pytest.raises(ScaleBarError, match="no label read"): read_scale_bar(a.image, _Says(), line_net=line_net)
