@@ -328,20 +328,22 @@ class GlyphCNN(nn.Module):
                                  nn.Flatten(), nn.Linear(4 * w * 9, 64), nn.ReLU(), nn.Linear(64, n_classes))
     def forward(self, x): return self.net(x)
 
-class GlyphEnsemble(nn.Module):
+class _Members(nn.Module):
+    "Several networks of one shape (`self.members`); `from_nets` builds one from trained networks."
+    @classmethod
+    def from_nets(cls, nets:list):  # trained member networks of one shape
+        "An ensemble holding copies of the weights of `nets`."
+        e = cls(len(nets), **nets[0].init_kwargs)
+        for m, n in zip(e.members, nets): m.load_state_dict(n.state_dict())
+        return e.eval()
+
+class GlyphEnsemble(_Members):
     "Several `GlyphCNN`s: the log of their mean class probability (so a softmax of it is the ensemble's probability)."
     def __init__(self, n:int=3, n_classes:int=len(CLASSES), width:int=16):  # members, each member's arguments
         super().__init__()
         if n < 1: raise ValueError(f"an ensemble needs at least one member, got n={n}")
         self.init_kwargs = dict(n=n, n_classes=n_classes, width=width)
         self.members = nn.ModuleList(GlyphCNN(n_classes, width) for _ in range(n))
-
-    @classmethod
-    def from_nets(cls, nets:list):  # trained `GlyphCNN`s of one shape
-        "An ensemble holding copies of the weights of `nets`."
-        e = cls(len(nets), **nets[0].init_kwargs)
-        for m, n in zip(e.members, nets): m.load_state_dict(n.state_dict())
-        return e.eval()
 
     def forward(self, x):
         return torch.log(torch.stack([torch.softmax(m(x), 1) for m in self.members]).mean(0).clamp_min(1e-12))
@@ -454,14 +456,19 @@ def _random_text(rng:np.random.Generator)->str:
             if u < 0.5 else _OTHER_TEXT[rng.integers(len(_OTHER_TEXT))] if u < 0.75 else
             format_length(float(rng.integers(1, 1000) * 10.0 ** rng.integers(-1, 2)), rng))
 
-def glyph_dataset(n_lines:int, rng:np.random.Generator, fonts:tuple|None=None)->tuple:  # (X (n, 1, G, G), y (n,))
-    "Glyph crops and classes of rendered text lines (labels, instrument texts); lines that do not split are skipped."
+def _text_lines(n_lines:int, rng:np.random.Generator, fonts:tuple|None=None):
+    "`n_lines` random texts (`_random_text`) rendered in random fonts (training fonts by default) and sizes: yields"
+    "(text, ink, lines)."
     from chiral_em.sim.bars import FONTS, HELD_OUT_FONTS
     fonts = fonts or tuple(f for f in FONTS if f not in HELD_OUT_FONTS)
-    X, y = [], []
     for _ in range(n_lines):
         txt = _random_text(rng)
-        ink, lines = render_line(txt, fonts[rng.integers(len(fonts))], int(rng.integers(8, 31)), rng)
+        yield (txt, *render_line(txt, fonts[rng.integers(len(fonts))], int(rng.integers(8, 31)), rng))
+
+def glyph_dataset(n_lines:int, rng:np.random.Generator, fonts:tuple|None=None)->tuple:  # (X (n, 1, G, G), y (n,))
+    "Glyph crops and classes of rendered text lines (labels, instrument texts); lines that do not split are skipped."
+    X, y = [], []
+    for txt, ink, lines in _text_lines(n_lines, rng, fonts):
         chars = txt.replace(" ", "")
         if len(lines) != 1 or len(lines[0]) != len(chars): continue
         X.append(glyph_crops(ink, lines[0]))
@@ -615,20 +622,13 @@ class LineCRNN(nn.Module):
         f = self.conv(x).squeeze(2).transpose(1, 2)
         return torch.log_softmax(self.out(self.rnn(f)[0]), -1)
 
-class LineReader(nn.Module):
+class LineReader(_Members):
     "Several `LineCRNN`s, each trained on its own data and seed; each reads the line on its own (`read_line`)."
     def __init__(self, n:int=3, n_classes:int=len(ALPHABET) + 1, width:int=32, hidden:int=64):  # members, theirs
         super().__init__()
         if n < 1: raise ValueError(f"a reader needs at least one member, got n={n}")
         self.init_kwargs = dict(n=n, n_classes=n_classes, width=width, hidden=hidden)
         self.members = nn.ModuleList(LineCRNN(n_classes, width, hidden) for _ in range(n))
-
-    @classmethod
-    def from_nets(cls, nets:list):  # trained `LineCRNN`s of one shape
-        "A reader holding copies of the weights of `nets`."
-        r = cls(len(nets), **nets[0].init_kwargs)
-        for m, n in zip(r.members, nets): m.load_state_dict(n.state_dict())
-        return r.eval()
 
     def forward(self, x): return torch.stack([m(x) for m in self.members])   # (members, B, W // 4, n_classes)
 
@@ -691,12 +691,8 @@ def read_lines(net,                  # `LineReader`
 # %% ../nbs/20a_annotations.ipynb #a7c1d2e2
 def line_dataset(n_lines:int, rng:np.random.Generator, fonts:tuple|None=None)->tuple:  # ([(LINE_H, w)], [text])
     "Line crops and texts of rendered text lines (labels, instrument texts), each crop round all of its ink."
-    from chiral_em.sim.bars import FONTS, HELD_OUT_FONTS
-    fonts = fonts or tuple(f for f in FONTS if f not in HELD_OUT_FONTS)
     X, texts = [], []
-    for _ in range(n_lines):
-        txt = _random_text(rng)
-        ink, _ = render_line(txt, fonts[rng.integers(len(fonts))], int(rng.integers(8, 31)), rng)
+    for txt, ink, _ in _text_lines(n_lines, rng, fonts):
         ys, xs = np.nonzero(ink)
         if not len(ys): continue
         X.append(line_crop(ink, (xs.min(), ys.min(), xs.max() + 1, ys.max() + 1)))
