@@ -22,9 +22,8 @@ import sys, time
 from pathlib import Path
 import numpy as np, torch, torch.nn.functional as F
 sys.path.insert(0, str(Path(__file__).parent))
-from agco_size_floor import chapter_data
-from chiral_em.core import Chapter, standardize, project_root, threads, write_json, versions
-from chiral_em.sim import md
+from agco_size_floor import validation_data, write_validation_arms
+from chiral_em.core import Chapter, standardize, threads
 from chiral_em.nanoalloy import AgCoNet, agco_loss, augment_d4, _targets, predict_agconet
 
 LAMBDAS = (0.0, 1.0, 3.0)   # weight of the outline loss
@@ -84,11 +83,7 @@ def train(X, M, label, n_atoms, x_ag, tr, va, lam, seed=0, width=8, epochs=12, b
 def main(out:str=None, seed:int=0):
     t0 = time.time()
     cfg = Chapter("06_agco", profile="cpu", seed=seed).cfg
-    cl, ims, label, te, tr = chapter_data(seed)
-    va = np.array(sorted(set(np.nonzero(label != md.UNCLASSIFIED)[0]) - set(te) - set(tr)))
-    n_atoms = np.array([int(c["n_atoms"]) for c in cl])
-    x_ag = np.array([float(c["x_ag"]) for c in cl])
-    nd = len(ims[0]["dose"])
+    ims, label, tr, va, n_atoms, x_ag, nd = validation_data(seed)
     X = np.stack([[standardize(a) for a in d["noisy"]] for d in ims]).astype(np.float32)
     M = np.stack([d["mask"].astype(np.float32) for d in ims])
     P = X.shape[-1]
@@ -102,10 +97,7 @@ def main(out:str=None, seed:int=0):
             arms[f"lambda_{lam:g}"] = dict(size_mae=float(np.abs(s - yn).mean()), comp_mae=float(np.abs(c - yc).mean()),
                                            acc=float(((p > 0.5) == yl).mean()), s=time.time() - t1)
             print(lam, arms[f"lambda_{lam:g}"], flush=True)
-    out = Path(out) if out else project_root() / "results" / "bench" / "agco_aux_outline.json"
-    write_json(out, dict(scored_on="validation clusters", n_train_clusters=int(len(tr)), n_val_clusters=int(len(va)),
-                         images_per_cluster=int(nd), arms=arms, wall_s=time.time() - t0, versions=versions()))
-    print("wrote", out)
+    write_validation_arms("agco_aux_outline", arms, tr, va, nd, t0, out)
 
 
 if __name__ == "__main__":

@@ -28,9 +28,8 @@ import sys, time
 from pathlib import Path
 import numpy as np
 sys.path.insert(0, str(Path(__file__).parent))
-from agco_size_floor import chapter_data
-from chiral_em.core import Chapter, standardize, project_root, write_json, versions
-from chiral_em.sim import md
+from agco_size_floor import validation_data, write_validation_arms
+from chiral_em.core import Chapter, standardize
 from chiral_em.nanoalloy import train_agconet, predict_agconet
 
 SAMPLING = 0.435   # [Å/px], the engine's (agco_image.IMAGE_RANGES)
@@ -52,11 +51,7 @@ def main(out:str=None, seed:int=0):
     from sklearn.ensemble import HistGradientBoostingRegressor
     t0 = time.time()
     cfg = Chapter("06_agco", profile="cpu", seed=seed).cfg
-    cl, ims, label, te, tr = chapter_data(seed)
-    va = np.array(sorted(set(np.nonzero(label != md.UNCLASSIFIED)[0]) - set(te) - set(tr)))
-    n_atoms = np.array([int(c["n_atoms"]) for c in cl])
-    x_ag = np.array([float(c["x_ag"]) for c in cl])
-    nd = len(ims[0]["dose"])
+    ims, label, tr, va, n_atoms, x_ag, nd = validation_data(seed)
     yn, yc = np.repeat(n_atoms[va], nd), np.repeat(x_ag[va], nd)
     res = dict(baseline=dict(size_mae=float(np.abs(n_atoms[tr].mean() - yn).mean()),
                              comp_mae=float(np.abs(x_ag[tr].mean() - yc).mean())))
@@ -81,10 +76,7 @@ def main(out:str=None, seed:int=0):
             r[tname] = float(np.abs(m.predict(X[va].reshape(-1, X.shape[-1])) - np.repeat(y[va], nd)).mean())
         res[f"trees_power_spectrum_{kind}"] = r
         print(kind, r, flush=True)
-    out = Path(out) if out else project_root() / "results" / "bench" / "agco_composition.json"
-    write_json(out, dict(scored_on="validation clusters", n_train_clusters=int(len(tr)), n_val_clusters=int(len(va)),
-                         images_per_cluster=int(nd), arms=res, wall_s=time.time() - t0, versions=versions()))
-    print("wrote", out)
+    write_validation_arms("agco_composition", res, tr, va, nd, t0, out)
 
 
 if __name__ == "__main__":

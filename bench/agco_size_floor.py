@@ -55,6 +55,21 @@ def chapter_data(seed:int=0):
     te, _, tr = chapter_split(label, cfg, seed)
     return cl, ims, label, te, tr
 
+def validation_data(seed:int=0)->tuple:   # (ims, label, training ids, validation ids, n_atoms, x_ag, draws per cluster)
+    "`chapter_data` with chapter 06's validation clusters (classifiable, neither test nor training) and the targets."
+    cl, ims, label, te, tr = chapter_data(seed)
+    va = np.array(sorted(set(np.nonzero(label != md.UNCLASSIFIED)[0]) - set(te) - set(tr)))
+    n_atoms = np.array([int(c["n_atoms"]) for c in cl])
+    x_ag = np.array([float(c["x_ag"]) for c in cl])
+    return ims, label, tr, va, n_atoms, x_ag, len(ims[0]["dose"])
+
+def write_validation_arms(name:str, arms:dict, tr, va, nd:int, t0:float, out:str=None):
+    "A bench's arms scored on the validation clusters, to `out` or results/bench/`name`.json."
+    out = Path(out) if out else project_root() / "results" / "bench" / f"{name}.json"
+    write_json(out, dict(scored_on="validation clusters", n_train_clusters=int(len(tr)), n_val_clusters=int(len(va)),
+                         images_per_cluster=int(nd), arms=arms, wall_s=time.time() - t0, versions=versions()))
+    print("wrote", out)
+
 def shipped_estimates(ims:list, ids)->tuple:   # p(Janus), size [atoms], Ag fraction, each (len(ids) * draws,)
     "The shipped chapter 06 pipeline on every noisy image of the clusters `ids`: U-Net denoiser, then the CNN ensemble."
     from chiral_em.models import load_model, find_model
