@@ -29,9 +29,9 @@ def instance_targets(labels:np.ndarray)->np.ndarray:  # int instance labels (h, 
     return np.stack([(lab > 0).astype(np.float32), dist])
 
 # %% auto #0
-__all__ = ['TRAIN_RADIUS', 'RADIUS_RANGE', 'LOSSES', 'ZOOM_WINDOW', 'ZOOM_MEMO', 'instance_targets', 'scene_batch',
-           'agglomerate_batch', 'train_instance_net', 'predict_maps', 'split_instances', 'split_instances_grid',
-           'lodo_choice', 'classical_radius', 'median_radius', 'zoom_grid', 'choose_zoom', 'segment_instances']
+__all__ = ['TRAIN_RADIUS', 'RADIUS_RANGE', 'LOSSES', 'instance_targets', 'scene_batch', 'agglomerate_batch', 'train_instance_net',
+           'predict_maps', 'split_instances', 'split_instances_grid', 'lodo_choice', 'classical_radius',
+           'median_radius', 'segment_instances']
 
 # %% ../nbs/20b_instances.ipynb #c9b3c164
 def scene_batch(render,                    # engine: render(rng, field, **ranges) -> (image, labels, meta)
@@ -152,56 +152,30 @@ def median_radius(labels:np.ndarray)->float:
     return float(np.sqrt(np.median(a) / np.pi)) if len(a) else 0.
 
 # %% ../nbs/20b_instances.ipynb #51faff0e
-ZOOM_WINDOW = 1024   # edge of the window the scale is chosen on, in resampled px (at most 1 Mpx per trial pass)
-ZOOM_MEMO = 512     # zooms a network remembers by image content: a second call with other split parameters costs one pass
-
-def zoom_grid(max_zoom:float=4.)->list:
-    "Resampling factors tried: the powers of two from 1/max_zoom to max_zoom, 1 first."
-    k = int(np.floor(np.log2(max(max_zoom, 1.))))
-    return [1.] + [float(2. ** e) for e in range(-k, k + 1) if e]
-
-def choose_zoom(crop:np.ndarray, net, meta:dict,   # 2-D image (annotations already left out), network + metadata
-                max_zoom:float=4.,                  # largest factor either way
-               )->tuple:                            # (zoom, {zoom: median radius of the instances [resampled px]})
-    """The factor of `zoom_grid` at which the network's own instances (default split) have the radius it was trained
-    on (`meta["radius_px"]`), closest in log; tried on the central window of `ZOOM_WINDOW` resampled px."""
-    from scipy.ndimage import zoom as rezoom
-    target, r = float(meta.get("radius_px", TRAIN_RADIUS)), {}
-    for z in zoom_grid(max_zoom):
-        h, w = (min(n, max(1, int(ZOOM_WINDOW / z))) for n in crop.shape)
-        if min(h, w) * z < 32: continue                                 # too small to say anything
-        y0, x0 = (crop.shape[0] - h) // 2, (crop.shape[1] - w) // 2
-        win = crop[y0:y0 + h, x0:x0 + w]
-        r[z] = median_radius(split_instances(predict_maps(net, win if z == 1 else rezoom(win, z, order=1))))
-    fit = {z: abs(np.log(v / target)) for z, v in r.items() if v > 0}
-    return (min(fit, key=fit.get) if fit else 1.), r
-
 def segment_instances(image:np.ndarray,       # 2-D micrograph, any dtype
                       net, meta:dict,         # network and metadata from `train_instance_net` / `models.load_model`
-                      zoom:float|None=None,   # resampling factor; None = automatic (`choose_zoom`)
+                      zoom:float|None=None,   # resampling factor; None = automatic from the first pass
                       annotations:bool=True,  # leave out data bands and burned-in scale bars
                       max_zoom:float=4.,      # largest automatic zoom either way
                       **kw)->np.ndarray:      # int32 instance labels, the image's shape
     "Instances of touching/agglomerated particles in any micrograph, at an automatically chosen scale."
-    import hashlib
     from scipy.ndimage import zoom as rezoom
     from chiral_em.annotations import exclude_annotations
     from chiral_em.emio import to_gray
     x = to_gray(check_image(image))
     crop, sl, amask = (exclude_annotations(x) if annotations          # amask: the annotations inside the crop
                        else (x, np.s_[:, :], np.zeros(x.shape, bool)))
+    def run(z):
+        a = crop if abs(z - 1) < 1e-3 else rezoom(crop, z, order=1)
+        lab = split_instances(predict_maps(net, a), **kw)
+        if abs(z - 1) < 1e-3: return lab
+        return rezoom(lab, np.array(crop.shape) / np.array(lab.shape), order=0)[:crop.shape[0], :crop.shape[1]]
     if zoom is None:
-        a = np.ascontiguousarray(crop, np.float32)
-        memo = net.__dict__.setdefault("_chosen_zooms", {})           # lives and dies with the network
-        key = (a.shape, float(max_zoom), hashlib.blake2b(a.tobytes(), digest_size=16).digest())
-        if key not in memo:
-            if len(memo) >= ZOOM_MEMO: memo.clear()
-            memo[key] = choose_zoom(crop, net, meta, max_zoom)[0]
-        zoom = memo[key]
-    z = float(zoom)
-    lab = split_instances(predict_maps(net, crop if abs(z - 1) < 1e-3 else rezoom(crop, z, order=1)), **kw)
-    if abs(z - 1) >= 1e-3:
-        lab = rezoom(lab, np.array(crop.shape) / np.array(lab.shape), order=0)[:crop.shape[0], :crop.shape[1]]
+        r, (lo, hi) = classical_radius(crop), meta.get("radius_range_px", RADIUS_RANGE)
+        target = 1.2 * lo if r < lo else hi / 1.2                     # 20 % inside the training range
+        z = 1. if not r or lo <= r <= hi else float(np.clip(target / r, 1 / max_zoom, max_zoom))
+        lab = run(z)
+    else: lab = run(float(zoom))
     out = np.zeros(x.shape, np.int32)
     out[sl] = lab
     out[sl][amask] = 0
