@@ -41,19 +41,40 @@ GRID = ([("fixed", t, h) for t in (0.3, 0.5, 0.7) for h in (0.05, 0.1, 0.2)]    
 VISIBLE_SNR = 3.
 
 
-def train_visible(ranges:dict, steps:int, batch:int, field:int, seed:int=0)->tuple:
-    "Chapter 05's `train_catalyst_net` with labels of the visible particles only: (net, meta)."
+def train_net(ranges:dict, steps:int, batch:int, field:int, seed:int=0, **engine)->tuple:
+    "Chapter 05's `train_catalyst_net` with options of the engine (`render_catalyst`'s keywords): (net, meta)."
     import torch
     from chiral_em.catalyst import catalyst_batch, CATALYST_LOSSES
     from chiral_em.nets import UNet, train_segmenter
     from chiral_em.sim.catalyst import CATALYST_RANGES
     torch.manual_seed(seed)
     net = UNet(1, 2, 16, 3)
-    train_segmenter(net, lambda s: catalyst_batch(np.random.default_rng([seed, 77, s]), batch, field,
-                                                  visible_snr=VISIBLE_SNR, **ranges),
-                    steps, 2e-3, CATALYST_LOSSES, True, "HAADF catalysts, visible labels")
+    train_segmenter(net, lambda s: catalyst_batch(np.random.default_rng([seed, 77, s]), batch, field, **engine, **ranges),
+                    steps, 2e-3, CATALYST_LOSSES, True, f"HAADF catalysts {engine}")
     d = {**CATALYST_RANGES, **ranges}["diameter"]
     return net.eval(), dict(radius_range_px=[d[0] / 2, d[1] / 2], threshold=0.5, h=0.1)
+
+
+def evaluate(net, meta, sup:str, ranges:dict, data:dict, c20, **engine)->dict:
+    """A network's finder chosen on `20b_instances`' simulated scenes (of the engine options given), and its scores
+    there and on the real HAADF sets."""
+    from chiral_em.catalyst import catalyst_maps, finder_labels
+    from chiral_em.measure import eval_instances, summarize_eval
+    from chiral_em.sim.catalyst import render_catalyst
+    scenes = [render_catalyst(np.random.default_rng([0, 91_000, int(bool(ranges)), i]), c20.haadf_sim_field,
+                              VISIBLE_SNR, **engine, **ranges)[:2] for i in range(c20.n_haadf_sim)]
+    maps = [catalyst_maps(im, net, meta)[0] for im, _ in scenes]
+    f1 = {r: summarize_eval([eval_instances(gt, finder_labels(m, r)) for (_, gt), m in zip(scenes, maps)])["f1"]
+          for r in GRID}
+    best = max(GRID, key=f1.get)
+    res = dict(finder=list(best), sim_f1=f1[best])
+    for name, s2 in HAADF_SETS.items():
+        if name not in data: continue
+        kind, items = data[name]
+        its = [it for it in items if not it["dark"]]
+        res[name] = score(kind, its, [finder_labels(catalyst_maps(it["img"], net, meta)[0], best) for it in its], .5)
+        if s2 != sup: res[name]["note"] = "not the support 20b states for this set"
+    return res
 
 
 def main():
@@ -61,38 +82,22 @@ def main():
     p.add_argument("--steps", type=int, default=None, help="training steps (default: chapter 05's cpu profile)")
     p.add_argument("--out", default=str(project_root() / "results" / "bench" / "haadf_visible_labels.json"))
     a = p.parse_args()
-    from chiral_em.catalyst import catalyst_maps, finder_labels
     from chiral_em.morphology import _instance_net
     from chiral_em.segment import default_model_name
-    from chiral_em.measure import eval_instances, summarize_eval
-    from chiral_em.sim.catalyst import render_catalyst, DENSE_SUPPORT
+    from chiral_em.sim.catalyst import DENSE_SUPPORT
     c5, c20 = get_profile("05_hrtem", "cpu"), get_profile("20b_instances", "cpu")
     steps = a.steps or c5.haadf_steps
     t0 = time.time()
     data = load_sets(c20.n_real, c20.max_side)
     out = dict(steps=steps, batch=c5.haadf_batch, field=c5.haadf_field, visible_snr=VISIBLE_SNR)
     for sup, ranges in (("default", {}), ("dense", DENSE_SUPPORT)):
-        nets = {"shipped": _instance_net(default_model_name("particles", "stem", sup))}
         t1 = time.time()
-        nets["visible labels"] = train_visible(ranges, steps, c5.haadf_batch, c5.haadf_field)
-        train_s = time.time() - t1
-        scenes = [render_catalyst(np.random.default_rng([0, 91_000, int(bool(ranges)), i]), c20.haadf_sim_field,
-                                  VISIBLE_SNR, **ranges)[:2] for i in range(c20.n_haadf_sim)]
-        row = dict(train_s=round(train_s, 1))
-        for lbl, (net, meta) in nets.items():
-            maps = [catalyst_maps(im, net, meta)[0] for im, _ in scenes]
-            f1 = {r: summarize_eval([eval_instances(gt, finder_labels(m, r)) for (_, gt), m in zip(scenes, maps)])["f1"]
-                  for r in GRID}
-            best = max(GRID, key=f1.get)
-            res = dict(finder=list(best), sim_f1=f1[best])
-            for name, s2 in HAADF_SETS.items():
-                if name not in data: continue
-                kind, items = data[name]
-                its = [it for it in items if not it["dark"]]
-                res[name] = score(kind, its, [finder_labels(catalyst_maps(it["img"], net, meta)[0], best) for it in its], .5)
-                if s2 != sup: res[name]["note"] = "not the support 20b states for this set"
-            row[lbl] = res
-            print(sup, lbl, {k: (round(v["f1"], 3) if isinstance(v, dict) else v) for k, v in res.items()},
+        trained = train_net(ranges, steps, c5.haadf_batch, c5.haadf_field, visible_snr=VISIBLE_SNR)
+        row = dict(train_s=round(time.time() - t1, 1))
+        for lbl, (net, meta) in (("shipped", _instance_net(default_model_name("particles", "stem", sup))),
+                                 ("visible labels", trained)):
+            row[lbl] = evaluate(net, meta, sup, ranges, data, c20)
+            print(sup, lbl, {k: (round(v["f1"], 3) if isinstance(v, dict) else v) for k, v in row[lbl].items()},
                   f"[{time.time() - t0:.0f} s]", flush=True)
         out[sup] = row
     out.update(wall_s=round(time.time() - t0, 1), versions=versions())

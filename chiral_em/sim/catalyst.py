@@ -179,6 +179,8 @@ def particle_snr(labels:np.ndarray,   # int instance labels, 0 = background
 def render_catalyst(rng:np.random.Generator,  # the scene's generator
                     field:int=160,            # image edge [px]
                     visible_snr:float|None=None,  # label only particles at least this visible (`particle_snr`); None: all
+                    grain_thickness:bool=False,   # True: a grain is as thick as it is wide (the materials' scattering
+                                                  # sets the support's brightness); False: `support_rel` sets it
                     **ranges,                 # overrides of CATALYST_RANGES entries, each a (lo, hi) pair
                    )->tuple:                  # (image float32 [0, 1], labels int32, info dict)
     "One HAADF-STEM scene of a supported metal catalyst, with instance labels of the metal particles (label = on top)."
@@ -191,8 +193,11 @@ def render_catalyst(rng:np.random.Generator,  # the scene's generator
     metal, support = str(rng.choice(list(METALS))), str(rng.choice(list(SUPPORTS), p=SUPPORT_P))
     pm, ps = scattering_power(metal), scattering_power(support)
     cover = 0. if rng.random() < 0.08 else u("support_cover")          # 8 %: particles on a hole (no support)
-    ts = (support_thickness(rng, field, d / 2 * lu("grain"), cover, lu("support_rel") * pm * d * s / ps, s)
-          if cover else np.zeros((field, field), np.float32))
+    if cover:
+        grain_px, rel = d / 2 * lu("grain"), lu("support_rel")
+        t_grain = 2 * grain_px * s if grain_thickness else rel * pm * d * s / ps   # thickness through a grain centre [Å]
+        ts = support_thickness(rng, field, grain_px, cover, t_grain, s)
+    else: ts = np.zeros((field, field), np.float32)
     on = ts > 0.2 * max(float(ts.max()), 1e-6)
     n_target = int(round(u("loading") * max(on.sum(), 0.1 * field * field) / (np.pi * d * d / 4))) + int(rng.integers(3))
     parts = place_metal(rng, field, d, u("polydispersity"), n_target, on, u("on_support"), u("touching"))
