@@ -27,6 +27,7 @@ CATALYST_RANGES = dict(                         # uniform (lo, hi) unless noted;
     grain=(3., 12.),              # support primary-grain radius [particle radii], log-uniform
     support_cover=(0.2, 1.0),     # fraction of the field under support
     support_rel=(0.1, 8.0),       # support signal through a grain / a median particle's signal, log-uniform
+    texture=(0.05, 0.5),          # relative thickness variation of the support's texture (σ of the two-scale field)
     blur=(0.4, 2.0),              # probe + scan blur, Gaussian σ [px]
     counts=(3., 300.),            # detected counts at the centre of a median particle, log-uniform
     scan_noise=(0.0, 0.06),       # Gaussian read-out noise [fraction of that signal]
@@ -72,6 +73,7 @@ def support_thickness(rng:np.random.Generator, field:int,  # the scene's generat
                       cover:float,        # fraction of the field to cover
                       t_scale:float,      # thickness through a grain centre [Å]
                       sampling:float,     # [Å/px]
+                      texture:tuple=(0.05, 0.5),  # range of the texture's relative amplitude (`CATALYST_RANGES`)
                      )->np.ndarray:       # projected support thickness [Å], float32 (field, field)
     "A support: aggregated spherical primary grains (oxides) or a thresholded smooth slab (carbon, flakes), textured."
     yy, xx = np.mgrid[:field, :field]
@@ -98,7 +100,7 @@ def support_thickness(rng:np.random.Generator, field:int,  # the scene's generat
     tex = 0.6 * _unit_field(rng, (field, field), rng.uniform(0.7, 2.5)) \
         + 0.4 * _unit_field(rng, (field, field), rng.uniform(3, 8))
     pores = _unit_field(rng, (field, field), rng.uniform(2, 6)) > rng.uniform(0.8, 3.0)
-    t = t * np.clip(1 + rng.uniform(0.05, 0.5) * tex, 0.1, None) * np.where(pores, rng.uniform(0.2, 0.7), 1)
+    t = t * np.clip(1 + rng.uniform(*texture) * tex, 0.1, None) * np.where(pores, rng.uniform(0.2, 0.7), 1)
     if rng.random() < 0.3:                       # a crystalline support at atomic resolution
         for _ in range(int(rng.integers(1, 3))): t = t * _fringes(rng, yy, xx)
     return np.clip(t, 0, None).astype(np.float32)
@@ -196,7 +198,7 @@ def render_catalyst(rng:np.random.Generator,  # the scene's generator
     if cover:
         grain_px, rel = d / 2 * lu("grain"), lu("support_rel")
         t_grain = 2 * grain_px * s if grain_thickness else rel * pm * d * s / ps   # thickness through a grain centre [Å]
-        ts = support_thickness(rng, field, grain_px, cover, t_grain, s)
+        ts = support_thickness(rng, field, grain_px, cover, t_grain, s, q["texture"])
     else: ts = np.zeros((field, field), np.float32)
     on = ts > 0.2 * max(float(ts.max()), 1e-6)
     n_target = int(round(u("loading") * max(on.sum(), 0.1 * field * field) / (np.pi * d * d / 4))) + int(rng.integers(3))
