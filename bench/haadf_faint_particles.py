@@ -41,14 +41,13 @@ second closes 40 % of its gap to it and the faintest 13 %, the brightest gains n
 genc, and small); the engine keeps its ranges, with `texture` now one of them.
 
 `python bench/haadf_faint_particles.py [--out results/bench/haadf_faint_particles.json]`"""
-import argparse, json, sys, time
+import sys, time
 from pathlib import Path
 import numpy as np
 from scipy import ndimage as ndi
 sys.path.insert(0, str(Path(__file__).parent))
-from lodo_real_training import load_sets
-from haadf_visible_labels import train_net, evaluate, VISIBLE_SNR
-from chiral_em.core import get_profile, project_root, write_json, versions
+from haadf_visible_labels import train_net, evaluate, retrain_context, VISIBLE_SNR
+from chiral_em.core import write_json, versions
 
 CLEAN = dict(counts=(30., 30_000.), scan_noise=(0., 0.01), line_noise=(0., 0.005), texture=(0., 0.1))   # ranges
 
@@ -103,17 +102,12 @@ def describe(stats:np.ndarray, noise:list)->dict:
 
 
 def main():
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--steps", type=int, default=None, help="training steps (default: chapter 05's cpu profile)")
-    p.add_argument("--out", default=str(project_root() / "results" / "bench" / "haadf_faint_particles.json"))
-    a = p.parse_args()
     from chiral_em.catalyst import catalyst_maps, finder_labels
     from chiral_em.morphology import _instance_net
     from chiral_em.segment import default_model_name
     from chiral_em.sim.catalyst import render_catalyst, DENSE_SUPPORT
-    c5, c20 = get_profile("05_hrtem", "cpu"), get_profile("20b_instances", "cpu")
     t0 = time.time()
-    data = load_sets(c20.n_real, c20.max_side)
+    a, c5, c20, steps, data = retrain_context(__doc__, "haadf_faint_particles")
     genc = [it for it in data["genc_catalyst_np_yolo"][1] if not it["dark"]]
     xs = [display(it["img"]) for it in genc]
     gstats = np.concatenate([box_stats(x, it["boxes"]) for x, it in zip(xs, genc)])
@@ -130,7 +124,7 @@ def main():
     quart = np.clip(np.searchsorted(q[1:-1], gstats[:, 1], side="right"), 0, 3)
     t1 = time.time()
     clean = {**DENSE_SUPPORT, **CLEAN}
-    trained = train_net(clean, a.steps or c5.haadf_steps, c5.haadf_batch, c5.haadf_field)
+    trained = train_net(clean, steps, c5.haadf_batch, c5.haadf_field)
     out["train_s"] = round(time.time() - t1, 1)
     for lbl, (net, meta), ranges in (("shipped dense network", _instance_net(default_model_name("particles", "stem", "dense")),
                                       DENSE_SUPPORT),

@@ -33,27 +33,19 @@ not the support's brightness (this bench), not the scale (`haadf_detection_lever
 particles (`haadf_visible_labels.py`). `grain_thickness` stays an option of the engine, off by default.
 
 `python bench/haadf_grain_thickness.py [--steps 2000] [--out results/bench/haadf_grain_thickness.json]`"""
-import argparse, sys, time
+import sys, time
 from pathlib import Path
-import numpy as np
 sys.path.insert(0, str(Path(__file__).parent))
-from lodo_real_training import load_sets
-from haadf_visible_labels import train_net, evaluate
-from chiral_em.core import get_profile, project_root, write_json, versions
+from haadf_visible_labels import train_net, evaluate, retrain_context
+from chiral_em.core import write_json, versions
 
 
 def main():
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--steps", type=int, default=None, help="training steps (default: chapter 05's cpu profile)")
-    p.add_argument("--out", default=str(project_root() / "results" / "bench" / "haadf_grain_thickness.json"))
-    a = p.parse_args()
     from chiral_em.morphology import _instance_net
     from chiral_em.segment import default_model_name
     from chiral_em.sim.catalyst import DENSE_SUPPORT
-    c5, c20 = get_profile("05_hrtem", "cpu"), get_profile("20b_instances", "cpu")
-    steps = a.steps or c5.haadf_steps
     t0 = time.time()
-    data = load_sets(c20.n_real, c20.max_side)
+    a, c5, c20, steps, data = retrain_context(__doc__, "haadf_grain_thickness")
     out = dict(steps=steps, batch=c5.haadf_batch, field=c5.haadf_field)
     trained = train_net(DENSE_SUPPORT, steps, c5.haadf_batch, c5.haadf_field, grain_thickness=True)
     out["train_s"] = round(time.time() - t0, 1)

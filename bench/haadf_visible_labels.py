@@ -28,7 +28,7 @@ the faint simulated particles; the tomogram's support texture and the genc parti
 are not in the engine's scenes in a form the networks learn from.
 
 `python bench/haadf_visible_labels.py [--steps 2000] [--out results/bench/haadf_visible_labels.json]`"""
-import argparse, json, sys, time
+import argparse, sys, time
 from pathlib import Path
 import numpy as np
 sys.path.insert(0, str(Path(__file__).parent))
@@ -77,18 +77,23 @@ def evaluate(net, meta, sup:str, ranges:dict, data:dict, c20, **engine)->dict:
     return res
 
 
-def main():
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
+def retrain_context(doc:str, name:str)->tuple:
+    """A retraining bench's start: its arguments (`--steps`, `--out`), chapter 05's and `20b_instances`' `cpu`
+    profiles, the training steps and 20b's real samples: (args, c5, c20, steps, data)."""
+    p = argparse.ArgumentParser(description=doc.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--steps", type=int, default=None, help="training steps (default: chapter 05's cpu profile)")
-    p.add_argument("--out", default=str(project_root() / "results" / "bench" / "haadf_visible_labels.json"))
+    p.add_argument("--out", default=str(project_root() / "results" / "bench" / f"{name}.json"))
     a = p.parse_args()
+    c5, c20 = get_profile("05_hrtem", "cpu"), get_profile("20b_instances", "cpu")
+    return a, c5, c20, a.steps or c5.haadf_steps, load_sets(c20.n_real, c20.max_side)
+
+
+def main():
     from chiral_em.morphology import _instance_net
     from chiral_em.segment import default_model_name
     from chiral_em.sim.catalyst import DENSE_SUPPORT
-    c5, c20 = get_profile("05_hrtem", "cpu"), get_profile("20b_instances", "cpu")
-    steps = a.steps or c5.haadf_steps
     t0 = time.time()
-    data = load_sets(c20.n_real, c20.max_side)
+    a, c5, c20, steps, data = retrain_context(__doc__, "haadf_visible_labels")
     out = dict(steps=steps, batch=c5.haadf_batch, field=c5.haadf_field, visible_snr=VISIBLE_SNR)
     for sup, ranges in (("default", {}), ("dense", DENSE_SUPPORT)):
         t1 = time.time()
