@@ -43,6 +43,7 @@ from scipy import ndimage as ndi
 sys.path.insert(0, str(Path(__file__).parent))
 from lodo_real_training import load_sets
 from lodo_extent import score, HAADF_SETS
+from haadf_faint_particles import pixel_noise
 from chiral_em.core import get_profile, project_root, write_json, versions
 
 ZOOMS = (None, 0.5, 0.75, 1., 1.5, 2., 3.)      # None: the automatic zoom of `catalyst_maps` (shipped)
@@ -52,8 +53,7 @@ SNR_T = (None, 1., 2., 3., 4., 5.)              # None: no visibility filter (sh
 def detection_snr(img:np.ndarray, lab:np.ndarray)->np.ndarray:   # float64 (lab.max() + 1,), index 0 unused
     "Rose-type visibility of each detection, measured on the image (the image analogue of `particle_snr`)."
     img = np.asarray(img, np.float64)
-    hf = img - ndi.gaussian_filter(img, 1.)
-    sig_px = 1.4826 * np.median(np.abs(hf - np.median(hf))) / 0.6   # pixel noise (the 1-px smoothing keeps ~0.4 of it)
+    sig_px = pixel_noise(img) / 0.6                               # pixel noise (the 1-px smoothing keeps ~0.4 of it)
     snr = np.zeros(int(lab.max()) + 1)
     for i, sl in enumerate(ndi.find_objects(lab), 1):
         if sl is None: continue

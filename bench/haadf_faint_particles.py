@@ -87,12 +87,9 @@ def label_boxes(lab:np.ndarray)->np.ndarray:
 
 def matched(boxes:np.ndarray, pred:np.ndarray, thr:float=.5)->np.ndarray:
     "Whether each box has a predicted box at IoU ≥ thr (best match; not one-to-one)."
+    from chiral_em.detect import box_iou
     if len(pred) == 0: return np.zeros(len(boxes), bool)
-    ix0, iy0 = np.maximum(boxes[:, None, 0], pred[None, :, 0]), np.maximum(boxes[:, None, 1], pred[None, :, 1])
-    ix1, iy1 = np.minimum(boxes[:, None, 2], pred[None, :, 2]), np.minimum(boxes[:, None, 3], pred[None, :, 3])
-    inter = np.clip(ix1 - ix0, 0, None) * np.clip(iy1 - iy0, 0, None)
-    area = lambda b: (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])
-    return (inter / (area(boxes)[:, None] + area(pred)[None, :] - inter)).max(1) >= thr
+    return box_iou(boxes, pred).max(1) >= thr
 
 
 def describe(stats:np.ndarray, noise:list)->dict:
@@ -102,7 +99,6 @@ def describe(stats:np.ndarray, noise:list)->dict:
 
 
 def main():
-    from chiral_em.catalyst import catalyst_maps, finder_labels
     from chiral_em.morphology import _instance_net
     from chiral_em.segment import default_model_name
     from chiral_em.sim.catalyst import render_catalyst, DENSE_SUPPORT
@@ -129,8 +125,8 @@ def main():
     for lbl, (net, meta), ranges in (("shipped dense network", _instance_net(default_model_name("particles", "stem", "dense")),
                                       DENSE_SUPPORT),
                                      ("dense network trained on clean scans and smooth supports", trained, clean)):
-        r = evaluate(net, meta, "dense", ranges, data, c20)
-        labs = [finder_labels(catalyst_maps(it["img"], net, meta)[0], tuple(r["finder"])) for it in genc]
+        r, found = evaluate(net, meta, "dense", ranges, data, c20)
+        labs = found["genc_catalyst_np_yolo"]                  # the instances of the genc HAADF files, in `genc` order
         hit = np.concatenate([matched(it["boxes"], label_boxes(l)) for it, l in zip(genc, labs)])
         r["genc_recall_by_contrast_quartile"] = [float(hit[quart == k].mean()) for k in range(4)]
         r["genc_recall_by_size"] = {f"{lo}-{hi} px": dict(n=int(m.sum()), recall=float(hit[m].mean()))

@@ -53,7 +53,7 @@ def main():
                              ("grain thickness", trained)):
         for eng, kw in (("finder on grain-thickness scenes", dict(grain_thickness=True)),
                         ("finder on the shipped engine's scenes", {})):
-            out[f"{lbl}, {eng}"] = r = evaluate(net, meta, "dense", DENSE_SUPPORT, data, c20, **kw)
+            out[f"{lbl}, {eng}"] = r = evaluate(net, meta, "dense", DENSE_SUPPORT, data, c20, **kw)[0]
             print(lbl, eng, {k: (round(v["f1"], 3) if isinstance(v, dict) else v) for k, v in r.items()},
                   f"[{time.time() - t0:.0f} s]", flush=True)
     out.update(wall_s=round(time.time() - t0, 1), versions=versions())

@@ -55,9 +55,9 @@ def train_net(ranges:dict, steps:int, batch:int, field:int, seed:int=0, **engine
     return net.eval(), dict(radius_range_px=[d[0] / 2, d[1] / 2], threshold=0.5, h=0.1)
 
 
-def evaluate(net, meta, sup:str, ranges:dict, data:dict, c20, **engine)->dict:
+def evaluate(net, meta, sup:str, ranges:dict, data:dict, c20, **engine)->tuple:
     """A network's finder chosen on `20b_instances`' simulated scenes (of the engine options given), and its scores
-    there and on the real HAADF sets."""
+    there and on the real HAADF sets: (scores, {set: instance labels of its HAADF images})."""
     from chiral_em.catalyst import catalyst_maps, finder_labels
     from chiral_em.measure import eval_instances, summarize_eval
     from chiral_em.sim.catalyst import render_catalyst
@@ -67,14 +67,15 @@ def evaluate(net, meta, sup:str, ranges:dict, data:dict, c20, **engine)->dict:
     f1 = {r: summarize_eval([eval_instances(gt, finder_labels(m, r)) for (_, gt), m in zip(scenes, maps)])["f1"]
           for r in GRID}
     best = max(GRID, key=f1.get)
-    res = dict(finder=list(best), sim_f1=f1[best])
+    res, found = dict(finder=list(best), sim_f1=f1[best]), {}
     for name, s2 in HAADF_SETS.items():
         if name not in data: continue
         kind, items = data[name]
         its = [it for it in items if not it["dark"]]
-        res[name] = score(kind, its, [finder_labels(catalyst_maps(it["img"], net, meta)[0], best) for it in its], .5)
+        found[name] = [finder_labels(catalyst_maps(it["img"], net, meta)[0], best) for it in its]
+        res[name] = score(kind, its, found[name], .5)
         if s2 != sup: res[name]["note"] = "not the support 20b states for this set"
-    return res
+    return res, found
 
 
 def retrain_context(doc:str, name:str)->tuple:
@@ -101,7 +102,7 @@ def main():
         row = dict(train_s=round(time.time() - t1, 1))
         for lbl, (net, meta) in (("shipped", _instance_net(default_model_name("particles", "stem", sup))),
                                  ("visible labels", trained)):
-            row[lbl] = evaluate(net, meta, sup, ranges, data, c20)
+            row[lbl] = evaluate(net, meta, sup, ranges, data, c20)[0]
             print(sup, lbl, {k: (round(v["f1"], 3) if isinstance(v, dict) else v) for k, v in row[lbl].items()},
                   f"[{time.time() - t0:.0f} s]", flush=True)
         out[sup] = row
