@@ -55,14 +55,10 @@ sys.path.insert(0, str(Path(__file__).parent))
 from lodo_real_training import load_sets
 from lodo_extent import score, HAADF_SETS
 from chiral_em.core import get_profile, project_root, write_json, versions
+from chiral_em.measure import pooled_f1
 
 FINDER_GRID = ([("fixed", t, h) for t in (0.3, 0.5, 0.7) for h in (0.05, 0.1, 0.2)]     # 20b's grid
                + [("otsu", f, h) for f in (1.25, 1.5, 1.75, 2.0) for h in (0.05, 0.1, 0.2)])
-
-
-def pooled_f1(c:np.ndarray)->float:  # (n, 3) per-scene (tp, n_pred, n_true) counts
-    t = c.sum(0)
-    return float(2 * t[0] / max(t[1] + t[2], 1))
 
 
 def choices(counts:dict, idx_sets:list)->dict:  # {finder: (n, 3) counts}, [scene indices] per draw

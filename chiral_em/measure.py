@@ -4,8 +4,9 @@
 
 # %% auto #0
 __all__ = ['FEATURES', 'LENGTHS', 'AREAS', 'feret', 'particle_features', 'crop_particles', 'match_instances', 'eq_diameters',
-           'eval_instances', 'summarize_eval', 'dice', 'matched_pairs', 'match_points', 'column_event_list',
-           'point_event_list', 'column_events', 'count_events', 'match_events', 'wilson', 'nc_scores']
+           'eval_instances', 'summarize_eval', 'pooled_f1', 'dice', 'matched_pairs', 'match_points',
+           'column_event_list', 'point_event_list', 'column_events', 'count_events', 'match_events', 'wilson',
+           'nc_scores']
 
 # %% ../nbs/21_measure.ipynb #c40981382
 import math
@@ -245,6 +246,14 @@ def summarize_eval(evals:list)->dict:
                 mean_iou=float(cat("iou").mean()) if tp else 0.0,
                 med_rel_err_eqd=float(np.median(np.abs(dp - dg) / dg)) if tp else float("nan"),
                 ks=float(ks_2samp(ag, ap).statistic) if len(ag) and len(ap) else 1.0)
+
+def pooled_f1(counts,  # (n, 3) per-image counts (tp, n_pred, n_true), e.g. from `eval_instances`
+             )->float:
+    "F1 of counts pooled over images, as `summarize_eval` pools them; resample the rows to bootstrap it."
+    c = np.asarray(counts, float).reshape(-1, 3)
+    if (c < 0).any(): raise ValueError(f"counts must be non-negative, got a minimum of {c.min()}")
+    t = c.sum(0)
+    return float(2 * t[0] / max(t[1] + t[2], 1))
 
 # %% ../nbs/21_measure.ipynb #c56421379
 from scipy.optimize import linear_sum_assignment
