@@ -48,7 +48,7 @@ choice: its finders are alike where the real images separate them by 0.4 of F1. 
 (cpu profile), and reports the share of resamples its choice wins.
 
 `python bench/haadf_finder_stability.py [--n 384] [--out results/bench/haadf_finder_stability.json]`"""
-import argparse, json, sys, time
+import argparse, sys, time
 from pathlib import Path
 import numpy as np
 sys.path.insert(0, str(Path(__file__).parent))

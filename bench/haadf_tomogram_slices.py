@@ -47,7 +47,6 @@ def render_tomo_xy(rng:np.random.Generator, field:int=192, depth:int=64)->tuple:
     n, Z = field, depth
     zz, yy, xx = np.mgrid[:Z, :n, :n].astype(np.float32)
     sup = np.zeros((Z, n, n), np.float32)
-    grains = []
     for _ in range(int(rng.integers(2, 7))):                        # oxide grains: ellipsoids crossing the slab
         c = np.array([rng.uniform(0, Z), rng.uniform(0, n), rng.uniform(0, n)])
         ax = np.array([rng.uniform(15, 40), rng.uniform(20, 80), rng.uniform(20, 80)])
