@@ -36,7 +36,7 @@ The same finders on the real HAADF images (for the record; F1 at IoU 0.5, box F1
 **The 24-scene choice was a draw, not a choice.** On simulation the finders lie within a few hundredths of F1 of each
 other, and 24 scenes of 256² (≈ 200 particles for the default network) do not separate them: 16 disjoint blocks of 24
 scenes pick 7 (default) and 6 (dense) different finders. The two finders `20b_instances` had drawn (1.25 × Otsu at
-depth 0.2; fixed 0.3 at depth 0.2) were among the best a draw could give on the real images: averaged over the 16
+depth 0.2; fixed 0.3 at depth 0.2) were better on the real images than a typical draw: averaged over the 16
 blocks' choices, the routed variant would score about 0.45 on the tomogram and 0.28 on the genc files, against 0.521
 and 0.397 with the drawn ones. With 384 scenes the choice is firmer (77–82 % of the resamples agree, and a scratch run
 on other seed streams chose the same two), though not certain for the dense network (its four 96-scene blocks chose
