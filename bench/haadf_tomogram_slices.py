@@ -37,7 +37,7 @@ from pathlib import Path
 import numpy as np
 from scipy import ndimage as ndi
 sys.path.insert(0, str(Path(__file__).parent))
-from haadf_finder_stability import FINDER_GRID   # 20b's grid of 21 finders
+from haadf_finder_stability import FINDER_GRID, choices   # 20b's grid of 21 finders; wins per scene subset
 from chiral_em.core import project_root, write_json, versions
 from chiral_em.measure import eval_instances, pooled_f1
 
@@ -106,13 +106,9 @@ def main():
                            (eval_instances(gt, finder_labels(m, r)) for (_, gt), m in zip(scenes, maps))]) for r in FINDER_GRID}
     f1 = {str(r): pooled_f1(c) for r, c in counts.items()}
     rng = np.random.default_rng(1)
-    wins = {}
-    for _ in range(200):
-        idx = rng.integers(0, a.n, a.n)
-        w = str(max(counts, key=lambda r: pooled_f1(counts[r][idx])))
-        wins[w] = wins.get(w, 0) + 1
+    wins = choices(counts, [rng.integers(0, a.n, a.n) for _ in range(200)])
     out = dict(n_slices=a.n, n_particles=int(sum(int(g.max()) for _, g in scenes)), f1=f1,
-               best=max(f1, key=f1.get), bootstrap_wins=dict(sorted(wins.items(), key=lambda kv: -kv[1])),
+               best=max(f1, key=f1.get), bootstrap_wins=wins,
                wall_s=round(time.time() - t0, 1), versions=versions())
     print(json.dumps({k: v for k, v in out.items() if k != "versions"}, indent=1))
     write_json(a.out, out)
