@@ -64,8 +64,9 @@ def _fringes(rng:np.random.Generator, yy:np.ndarray, xx:np.ndarray, period=(2.5,
 
 
 # %% auto #0
-__all__ = ['DATA_VERSION', 'EXPONENT', 'METALS', 'SUPPORTS', 'SUPPORT_P', 'CATALYST_RANGES', 'DENSE_SUPPORT', 'scattering_power',
-           'support_thickness', 'place_metal', 'scan_image', 'particle_snr', 'render_catalyst']
+__all__ = ['DATA_VERSION', 'EXPONENT', 'METALS', 'SUPPORTS', 'SUPPORT_P', 'CATALYST_RANGES', 'DENSE_SUPPORT', 'TOMOGRAM_RANGES',
+           'FBP_FILTERS', 'scattering_power', 'support_thickness', 'place_metal', 'scan_image', 'particle_snr',
+           'render_catalyst', 'tilt_series', 'fbp_slice', 'render_tomogram_slice']
 
 # %% ../../nbs/12b_catalyst.ipynb #eead3149
 def support_thickness(rng:np.random.Generator, field:int,  # the scene's generator, image edge [px]
@@ -225,4 +226,123 @@ def render_catalyst(rng:np.random.Generator,  # the scene's generator
         lab = segmentation.relabel_sequential(np.where(keep[lab], lab, 0))[0].astype(np.int32)
     info = dict(sampling=s, diameter=d, metal=metal, support=support, n=len(parts) - hidden, hidden=hidden)
     return img, lab, info
+
+
+# %% ../../nbs/12b_catalyst.ipynb #8f464c53
+TOMOGRAM_RANGES = dict(           # uniform (lo, hi) unless noted; all our choices (bench/haadf_tomogram_slices.py)
+    grains=(2, 7),                # oxide grains (ellipsoids) in the slab, integer [lo, hi)
+    grain_z=(15., 40.),           # grain semi-axis along the beam [px]
+    grain_xy=(20., 80.),          # grain semi-axes in the slice plane [px]
+    porosity=(0.1, 0.4),          # mesopores: fraction of the oxide's volume emptied
+    pore_sigma=(2., 5.),          # their correlation length [px] (σ of the smoothed field they are cut from)
+    texture_sigma=(0.7, 2.0),     # correlation length of the oxide's density texture [px]
+    texture=(0.1, 0.4),           # its relative amplitude
+    particles=(5, 40),            # metal spheres on the grains' surfaces, integer [lo, hi)
+    radius=(1.5, 6.0),            # their radii [px], log-uniform
+    ratio=(5., 25.),              # metal / oxide scattering power per volume
+    tilt=(60., 75.),              # maximum tilt [°], series symmetric about 0, tilt axis = image y
+    step=(1., 3.),                # tilt increment [°]
+    noise=(0.01, 0.05),           # Gaussian noise on the projections [fraction of their σ]
+    blur=(0.3, 1.0),              # reconstruction blur, Gaussian σ [px]
+    oxide_level=(0.15, 0.4),      # display: the oxide's median at this fraction of the range (the metal saturates)
+)
+FBP_FILTERS = ("ramp", "shepp-logan", "hann")
+
+def tilt_series(volume:np.ndarray,  # (Z, Y, X) scattering power per voxel, Z along the beam at zero tilt
+                theta:np.ndarray,   # tilt angles [°] about the y axis
+               )->np.ndarray:       # (n_theta, Y, T) projections, T = ceil(√(Z² + X²)) + 2 detector bins [px]
+    "Projections of a volume tilted about y: every non-zero voxel splatted onto the two nearest detector bins."
+    v = np.asarray(volume, np.float64)
+    if v.ndim != 3: raise ValueError(f"volume must be 3-D (Z, Y, X), got shape {v.shape}")
+    Z, Y, X = v.shape
+    T = int(np.ceil(np.hypot(Z, X))) + 2
+    z, y, x = np.nonzero(v)
+    w = v[z, y, x]
+    zc, xc, tc = (Z - 1) / 2, (X - 1) / 2, (T - 1) / 2
+    row = y * T
+    out = np.empty((len(theta), Y, T))
+    for k, th in enumerate(np.deg2rad(np.asarray(theta, float))):
+        t = (x - xc) * np.cos(th) + (z - zc) * np.sin(th) + tc
+        i = np.floor(t).astype(np.int64)
+        f = t - i
+        out[k] = (np.bincount(row + i, w * (1 - f), Y * T) + np.bincount(row + i + 1, w * f, Y * T)).reshape(Y, T)
+    return out
+
+def _fourier_filter(size:int, name:str)->np.ndarray:
+    "The FBP filter of `skimage.transform.iradon` (ramp built in real space, Kak & Slaney), times its window."
+    n = np.concatenate((np.arange(1, size / 2 + 1, 2, dtype=int), np.arange(size / 2 - 1, 0, -2, dtype=int)))
+    f = np.zeros(size); f[0] = 0.25; f[1::2] = -1 / (np.pi * n) ** 2
+    h = 2 * np.real(np.fft.fft(f))
+    if name == "shepp-logan":
+        om = np.pi * np.fft.fftfreq(size)[1:]
+        h[1:] *= np.sin(om) / om
+    elif name == "hann": h *= np.fft.fftshift(np.hanning(size))
+    elif name != "ramp": raise ValueError(f"filter must be one of {FBP_FILTERS}, got {name!r}")
+    return h
+
+def fbp_slice(projections:np.ndarray,  # (n_theta, Y, T) from `tilt_series`
+              theta:np.ndarray,        # their tilt angles [°]
+              z:float, depth:int, width:int,  # the slice's height in the volume [px], the volume's Z and X [px]
+              filter_name:str="ramp",  # one of FBP_FILTERS
+             )->np.ndarray:            # (Y, width) float64 reconstructed slice
+    "Filtered back-projection of one slice at height `z` (what `skimage.transform.iradon` gives, row by row, at z)."
+    p = np.asarray(projections, np.float64)
+    if p.ndim != 3 or len(p) != len(theta): raise ValueError(f"projections must be (n_theta, Y, T), got {p.shape}")
+    nt, Y, T = p.shape
+    size = max(64, int(2 ** np.ceil(np.log2(2 * T))))
+    q = np.real(np.fft.ifft(np.fft.fft(p, size, axis=-1) * _fourier_filter(size, filter_name), axis=-1))[..., :T]
+    xs, zc, tc = np.arange(width) - (width - 1) / 2, (depth - 1) / 2, (T - 1) / 2
+    out = np.zeros((Y, width))
+    for k, th in enumerate(np.deg2rad(np.asarray(theta, float))):
+        t = np.clip(xs * np.cos(th) + (z - zc) * np.sin(th) + tc, 0, T - 1.001)
+        i = np.floor(t).astype(np.int64)
+        f = t - i
+        out += q[k][:, i] * (1 - f) + q[k][:, i + 1] * f
+    return out * np.pi / (2 * nt)
+
+def render_tomogram_slice(rng:np.random.Generator,  # the slice's generator
+                          field:int=192,            # slice edge [px]
+                          depth:int=64,             # slab thickness along the beam [px]
+                          **ranges,                 # overrides of TOMOGRAM_RANGES entries, each a (lo, hi) pair
+                         )->tuple:                  # (image float32 [0, 1] in 1/255 steps, labels int32, info dict)
+    "One XY slice of a reconstructed HAADF-STEM tomogram of metal particles on porous oxide grains, with metal labels."
+    from skimage.measure import label
+    unknown = set(ranges) - set(TOMOGRAM_RANGES)
+    if unknown: raise ValueError(f"unknown ranges {sorted(unknown)}; known: {', '.join(TOMOGRAM_RANGES)}")
+    if field < 16 or depth < 8: raise ValueError(f"field must be ≥ 16 and depth ≥ 8 px, got {field} and {depth}")
+    q = {**TOMOGRAM_RANGES, **ranges}
+    u = lambda k: float(rng.uniform(*q[k]))
+    n, Z = field, depth
+    zz, yy, xx = np.ogrid[:Z, :n, :n]
+    sup = np.zeros((Z, n, n), bool)
+    for _ in range(int(rng.integers(*q["grains"]))):               # oxide grains: ellipsoids crossing the slab
+        c = (rng.uniform(0, Z), rng.uniform(0, n), rng.uniform(0, n))
+        a = (u("grain_z"), u("grain_xy"), u("grain_xy"))
+        sup |= ((zz - c[0]) / a[0]) ** 2 + ((yy - c[1]) / a[1]) ** 2 + ((xx - c[2]) / a[2]) ** 2 < 1
+    pf = ndi.gaussian_filter(rng.standard_normal((Z, n, n)), u("pore_sigma"))            # mesopores
+    sup &= pf < np.quantile(pf, 1 - u("porosity"))
+    tex = ndi.gaussian_filter(rng.standard_normal((Z, n, n)), u("texture_sigma"))
+    oxide = sup * (1 + u("texture") * tex / (tex.std() + 1e-9))
+    metal = np.zeros((Z, n, n), bool)
+    surf = np.argwhere(sup & ~ndi.binary_erosion(sup, np.ones((3, 3, 3)), border_value=1))
+    for _ in range(int(rng.integers(*q["particles"]))):            # spheres centred on the grains' surfaces
+        if not len(surf): break
+        c = surf[rng.integers(len(surf))]
+        r = float(np.exp(rng.uniform(*np.log(q["radius"]))))
+        sl = tuple(slice(max(int(ci - r - 1), 0), min(int(ci + r + 2), m)) for ci, m in zip(c, (Z, n, n)))
+        g = np.ogrid[sl]
+        metal[sl] |= (g[0] - c[0]) ** 2 + (g[1] - c[1]) ** 2 + (g[2] - c[2]) ** 2 < r * r
+    ratio, tilt, step = u("ratio"), u("tilt"), u("step")
+    theta = np.arange(-tilt, tilt + 1e-6, step)
+    proj = tilt_series(np.where(metal, ratio, oxide), theta)
+    proj += rng.normal(0, u("noise") * proj.std(), proj.shape)
+    z0 = int(rng.integers(Z // 4, 3 * Z // 4))
+    flt = str(rng.choice(FBP_FILTERS))
+    out = ndi.gaussian_filter(fbp_slice(proj, theta, z0, Z, n, flt), u("blur"))
+    on = sup[z0]
+    level = float(np.median(out[on])) if on.sum() > 50 else float(out.std())
+    img = np.clip(out / (level / u("oxide_level")), 0, 1)
+    lab = label(metal[z0], connectivity=2).astype(np.int32)
+    info = dict(n=int(lab.max()), ratio=ratio, tilt=tilt, step=step, z=z0, filter=flt)
+    return np.round(img * 255).astype(np.float32) / 255, lab, info
 
