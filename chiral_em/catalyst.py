@@ -10,6 +10,9 @@ import numpy as np
 from .core import check_image
 
 CATALYST_RADII = (2.5, 22.5)   # particle radii [px] of the HAADF catalyst training scenes (diameters 5–45 px)
+TOMOGRAM_FINDER = ("fixed", 0.95, 0.2)   # (rule, value, marker depth) of the default network for slices of reconstructed
+                                      # tomograms: chosen in `20b_instances` on 384 simulated slices (`sim.catalyst.
+                                      # render_tomogram_slice`; F1 0.460 there, best in 54 % of the resamples)
 CATALYST_LOSSES = ("bce", "mse")
 
 def catalyst_batch(rng:np.random.Generator,  # generator of this batch
@@ -101,9 +104,9 @@ def finder_labels(maps:np.ndarray,  # (2, h, w) foreground and distance maps of 
 
 
 # %% auto #0
-__all__ = ['CATALYST_RADII', 'CATALYST_LOSSES', 'catalyst_batch', 'train_catalyst_net', 'catalyst_maps', 'foreground_threshold',
-           'segment_catalyst', 'finder_kwargs', 'finder_labels', 'prune_blobs', 'blob_log', 'catalyst_file',
-           'catalyst_files', 'main']
+__all__ = ['CATALYST_RADII', 'TOMOGRAM_FINDER', 'CATALYST_LOSSES', 'catalyst_batch', 'train_catalyst_net', 'catalyst_maps',
+           'foreground_threshold', 'segment_catalyst', 'finder_kwargs', 'finder_labels', 'prune_blobs', 'blob_log',
+           'catalyst_file', 'catalyst_files', 'main']
 
 # %% ../nbs/20c_catalyst.ipynb #b10b0002
 import math
@@ -171,6 +174,7 @@ def catalyst_file(im,                       # `emio` image (data, pixel_size [nm
                   net, meta:dict, out:Path,  # catalyst network + metadata, output folder
                   pixel_size=None, lattice_spacing=None, threshold=None,  # the command's options
                   keep_annotations:bool=False,
+                  finder:tuple|None=None,   # a finder rule (`finder_kwargs`) instead of the network's; `threshold` wins
                  )->dict:                   # the file's summary row
     "One HAADF catalyst image: labels TIFF, per-particle CSV (px, and nm where a pixel size is known), overlay PNG."
     from skimage.measure import regionprops
@@ -183,7 +187,9 @@ def catalyst_file(im,                       # `emio` image (data, pixel_size [nm
         try: s, src = sampling_for(im.data, pixel_size, im.pixel_size, lattice_spacing, 1., str(im.path))
         except ValueError: print(f"{im.path}: no pixel size (file, scale bar or --pixel-size): sizes in px")
     data = im.data if keep_annotations else fill_annotations(im.data)[0]
-    lab = segment_catalyst(data, net, meta, threshold)
+    kw = finder_kwargs(finder) if finder else {}
+    if threshold is not None: kw.update(threshold=threshold, otsu_factor=None)
+    lab = segment_catalyst(data, net, meta, **kw)
     nm = angstrom_to_nm(s) if s else None
     write_label_tif(out / f"{im.path.stem}_labels.tif", lab.astype(np.uint16), nm)
     rows = [[r.label, int(r.area), round(r.equivalent_diameter_area, 2), round(r.centroid[1], 2),
@@ -194,12 +200,16 @@ def catalyst_file(im,                       # `emio` image (data, pixel_size [nm
                 pixel_size_nm=nm)
 
 def catalyst_files(images, out, model=None, pixel_size=None, lattice_spacing=None, threshold=None,
-                   keep_annotations=False, support="default", **_)->int:  # the options of `segment.segment_files`
+                   keep_annotations=False, support="default", tomogram=False, **_)->int:  # `segment.segment_files`'s
     "`chiral-em segment --kind particles --mode stem`: every image through the catalyst network; bad files skipped."
     from chiral_em.emio import iter_images
     from chiral_em.core import write_json
     from chiral_em.models import load_model, find_model
     from chiral_em.segment import default_model_name
+    if tomogram and support != "default":
+        print("chiral-em segment: error: --tomogram slices are read by the default HAADF network (its finder was "
+              "chosen on simulated tomogram slices); leave out --support", file=sys.stderr)
+        return 2
     try: net, meta = load_model(model or find_model(default_model_name("particles", "stem", support)))
     except (FileNotFoundError, OSError, ValueError) as e:
         print(f"chiral-em segment: error: {e}", file=sys.stderr)
@@ -212,7 +222,8 @@ def catalyst_files(images, out, model=None, pixel_size=None, lattice_spacing=Non
     out.mkdir(parents=True, exist_ok=True)
     summary, batch = [], iter_images(images)
     for im in batch:
-        try: summary.append(catalyst_file(im, net, meta, out, pixel_size, lattice_spacing, threshold, keep_annotations))
+        try: summary.append(catalyst_file(im, net, meta, out, pixel_size, lattice_spacing, threshold, keep_annotations,
+                                          TOMOGRAM_FINDER if tomogram else None))
         except ValueError as e:
             batch.skip(im.path, str(e))
             continue

@@ -29,14 +29,14 @@ def _instance_net(name:str="instances_unet")->tuple:
     if name not in _INSTANCE_NET: _INSTANCE_NET[name] = models.load_model(models.find_model(name))
     return _INSTANCE_NET[name]
 
-PIPELINES = ("default", "touching", "baseline", "network", "haadf", "haadf_dense")   # the segmenters of `analyse_image`
+PIPELINES = ("default", "touching", "baseline", "network", "haadf", "haadf_dense", "haadf_tomogram")   # `analyse_image`'s
 
 def check_pipeline(pipeline:str,        # one of `PIPELINES`
                    dark:bool|None=None, # polarity; True = dark particles
                   )->str:               # the pipeline, checked
     "A clear error for an unknown pipeline, or for the HAADF network asked to find dark particles."
     if pipeline not in PIPELINES:
-        raise ValueError(f"unknown pipeline {pipeline!r}; use default, touching, baseline, network, haadf or haadf_dense")
+        raise ValueError(f"unknown pipeline {pipeline!r}; use one of {', '.join(PIPELINES)}")
     if pipeline.startswith("haadf") and dark:
         raise ValueError(f"the {pipeline} pipeline finds bright particles (HAADF-STEM); it cannot take --polarity dark")
     return pipeline
@@ -47,6 +47,8 @@ def segment_haadf(img:np.ndarray,          # 2-D HAADF-STEM micrograph, bright p
                                                                  # network's (chosen in chapter 05)
                   support:str="default",   # "dense": heavily loaded catalysts on a bright support filling the frame
                   otsu_factor:float|None=None,  # without `threshold`: this factor × each image's Otsu; None: the network's
+                  tomogram:bool=False,     # a slice of a reconstructed tomogram: the default network at
+                                           # `catalyst.TOMOGRAM_FINDER` (the arguments above win)
                  )->np.ndarray:            # int32 instance labels, the image's shape
     """Bright metal particles on a textured oxide support: chapter 05's shipped HAADF network (`catalyst`),
     `particles_haadf`, or `particles_haadf_dense` for a dense `support`."""
@@ -54,6 +56,13 @@ def segment_haadf(img:np.ndarray,          # 2-D HAADF-STEM micrograph, bright p
     from chiral_em.catalyst import segment_catalyst
     from chiral_em.core import check_image
     from chiral_em.segment import _with_bar, default_model_name
+    if tomogram:
+        from chiral_em.catalyst import TOMOGRAM_FINDER, finder_kwargs
+        if support != "default": raise ValueError("tomogram slices are read by the default HAADF network, not the "
+                                                  f"{support!r} one")
+        kw = finder_kwargs(TOMOGRAM_FINDER)
+        if threshold is None and otsu_factor is None: threshold, otsu_factor = kw["threshold"], kw["otsu_factor"]
+        h = kw["h"] if h is None else h
     net, meta = _instance_net(default_model_name("particles", "stem", support))
     lab = _with_bar(lambda x: segment_catalyst(x, net, meta, threshold=threshold, h=h, otsu_factor=otsu_factor),
                     check_image(img), annotations)
@@ -81,7 +90,8 @@ def analyse_image(img,                         # 2-D micrograph
         lab = segment_baseline(img, dark=True if dark is None else dark, annotations=annotations)
     elif check_pipeline(pipeline, dark) == "network":
         lab = segment_instances(img, *_instance_net(), annotations=annotations)
-    else: lab = segment_haadf(img, annotations, support="dense" if pipeline == "haadf_dense" else "default")
+    else: lab = segment_haadf(img, annotations, support="dense" if pipeline == "haadf_dense" else "default",
+                              tomogram=pipeline == "haadf_tomogram")
     df = particle_features(lab, pixel_size)
     crops, masks, ids, native = crop_particles(img, lab)
     with threads(1):                                           # small batches: one thread avoids OpenMP spin-waits
@@ -406,7 +416,9 @@ def morphology(images:Param("image files or folders", str, nargs="+"),
                               "agglomerates) or haadf (U-Net trained on simulated HAADF-STEM catalysts: small "
                               "bright metal particles on a textured oxide support) or haadf_dense (the same for "
                               "heavily loaded catalysts on a bright support that fills the frame: chapter 05's "
-                              "dense-support network, as `chiral-em segment --support dense`)", str,
+                              "dense-support network, as `chiral-em segment --support dense`) or "
+                              "haadf_tomogram (slices of a reconstructed HAADF tomogram: the haadf network at the "
+                              "finder chosen on simulated tomogram slices, as `chiral-em segment --tomogram`)", str,
                               choices=list(PIPELINES))="default",
                polarity:Param("particles darker/brighter than background", str,
                               choices=["auto", "dark", "bright"])="auto",

@@ -559,9 +559,16 @@ def segment_files(images:Param("image files or folders", nargs="+"),
                   support:Param("--mode stem particles: 'default' (particles on thin or sparse supports), 'dense' "
                                 "(heavily loaded catalysts on a bright support that fills the frame: the second "
                                 "network of chapter 05)", str, choices=["default", "dense"])="default",
+                  tomogram:Param("--mode stem particles: the images are slices of a reconstructed tomogram (the "
+                                 "default network at the finder chosen on simulated tomogram slices, "
+                                 "`catalyst.TOMOGRAM_FINDER`)", bool)=False,
                  )->int:
     "chiral-em segment: particle masks or atomic columns for HRTEM/STEM images."
     import sys
+    if tomogram:
+        print("chiral-em segment: error: --tomogram is for HAADF catalyst particles: use it with --kind particles "
+              "--mode stem", file=sys.stderr)
+        return 2
     from pathlib import Path
     from chiral_em.emio import iter_images, write_label_tif, nm_to_angstrom, angstrom_to_nm
     from chiral_em.core import write_json
