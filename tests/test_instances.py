@@ -43,5 +43,5 @@ def test_morphology_network_pipeline(tiny_model, monkeypatch):
     assert lab.shape == img.shape and len(df) == len(crops)
     lab_t = morphology.analyse_image(img, morphology._load_net(None), None, "touching", n_phase=0)[0]
     assert lab_t.shape == img.shape
-    with pytest.raises(ValueError, match="default, touching, baseline, network, haadf or haadf_dense"):
+    with pytest.raises(ValueError, match="default, touching, baseline, network, haadf, haadf_dense, haadf_tomogram"):
         morphology.analyse_image(img, morphology._load_net(None), None, "magic")
