@@ -47,8 +47,9 @@ def segment_haadf(img:np.ndarray,          # 2-D HAADF-STEM micrograph, bright p
                                                                  # network's (chosen in chapter 05)
                   support:str="default",   # "dense": heavily loaded catalysts on a bright support filling the frame
                   otsu_factor:float|None=None,  # without `threshold`: this factor × each image's Otsu; None: the network's
-                  tomogram:bool=False,     # a slice of a reconstructed tomogram: the default network at
-                                           # `catalyst.TOMOGRAM_FINDER` (the arguments above win)
+                  tomogram:bool=False,     # a slice of a reconstructed tomogram: the tomogram network
+                                           # (`particles_haadf_tomogram`) at `catalyst.TOMOGRAM_FINDER` (the
+                                           # arguments above win)
                  )->np.ndarray:            # int32 instance labels, the image's shape
     """Bright metal particles on a textured oxide support: chapter 05's shipped HAADF network (`catalyst`),
     `particles_haadf`, or `particles_haadf_dense` for a dense `support`."""
@@ -58,12 +59,12 @@ def segment_haadf(img:np.ndarray,          # 2-D HAADF-STEM micrograph, bright p
     from chiral_em.segment import _with_bar, default_model_name
     if tomogram:
         from chiral_em.catalyst import TOMOGRAM_FINDER, finder_kwargs
-        if support != "default": raise ValueError("tomogram slices are read by the default HAADF network, not the "
+        if support != "default": raise ValueError("tomogram slices are read by the tomogram HAADF network, not the "
                                                   f"{support!r} one")
         kw = finder_kwargs(TOMOGRAM_FINDER)
         if threshold is None and otsu_factor is None: threshold, otsu_factor = kw["threshold"], kw["otsu_factor"]
         h = kw["h"] if h is None else h
-    net, meta = _instance_net(default_model_name("particles", "stem", support))
+    net, meta = _instance_net(default_model_name("particles", "stem", support, tomogram))
     lab = _with_bar(lambda x: segment_catalyst(x, net, meta, threshold=threshold, h=h, otsu_factor=otsu_factor),
                     check_image(img), annotations)
     return relabel_sequential(lab)[0].astype(np.int32)
@@ -417,8 +418,9 @@ def morphology(images:Param("image files or folders", str, nargs="+"),
                               "bright metal particles on a textured oxide support) or haadf_dense (the same for "
                               "heavily loaded catalysts on a bright support that fills the frame: chapter 05's "
                               "dense-support network, as `chiral-em segment --support dense`) or "
-                              "haadf_tomogram (slices of a reconstructed HAADF tomogram: the haadf network at the "
-                              "finder chosen on simulated tomogram slices, as `chiral-em segment --tomogram`)", str,
+                              "haadf_tomogram (slices of a reconstructed HAADF tomogram: the haadf network fine-tuned "
+                              "on simulated tomogram slices, at the finder chosen on them, as `chiral-em segment "
+                              "--tomogram`)", str,
                               choices=list(PIPELINES))="default",
                polarity:Param("particles darker/brighter than background", str,
                               choices=["auto", "dark", "bright"])="auto",

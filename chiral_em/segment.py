@@ -486,15 +486,20 @@ from fastcore.script import Param
 def default_model_name(kind:str,               # particles|columns
                        mode:str="hrtem",        # hrtem|stem
                        support:str="default",   # stem particles: default|dense (heavily loaded catalysts)
+                       tomogram:bool=False,     # stem particles: slices of a reconstructed tomogram
                       )->str:
-    "Name of the shipped network for `kind`, `mode` and (HAADF particles only) the kind of `support`."
+    "Name of the shipped network for `kind`, `mode` and (HAADF particles only) the kind of `support` or tomogram slices."
     if kind not in ("particles", "columns") or mode not in ("hrtem", "stem") or support not in ("default", "dense"):
         raise ValueError(f"kind must be particles|columns, mode hrtem|stem and support default|dense, got {kind!r}, "
                          f"{mode!r}, {support!r}")
     if support == "dense" and not (kind == "particles" and mode == "stem"):
         raise ValueError("support 'dense' names a HAADF catalyst network: use it with --kind particles --mode stem")
+    if tomogram and not (kind == "particles" and mode == "stem" and support == "default"):
+        raise ValueError("tomogram slices have their own HAADF network: use them with --kind particles --mode stem and "
+                         "no --support")
     if kind == "columns": return "columns_stem_msd" if mode == "stem" else "columns_hrtem"
     if mode == "hrtem": return "particles_msd"
+    if tomogram: return "particles_haadf_tomogram"
     return "particles_haadf_dense" if support == "dense" else "particles_haadf"
 
 # %% ../nbs/20_segment.ipynb #samp0001
@@ -560,8 +565,8 @@ def segment_files(images:Param("image files or folders", nargs="+"),
                                 "(heavily loaded catalysts on a bright support that fills the frame: the second "
                                 "network of chapter 05)", str, choices=["default", "dense"])="default",
                   tomogram:Param("--mode stem particles: the images are slices of a reconstructed tomogram (the "
-                                 "default network at the finder chosen on simulated tomogram slices, "
-                                 "`catalyst.TOMOGRAM_FINDER`)", bool)=False,
+                                 "default network fine-tuned on simulated tomogram slices, `particles_haadf_tomogram`, "
+                                 "at the finder chosen on them, `catalyst.TOMOGRAM_FINDER`)", bool)=False,
                  )->int:
     "chiral-em segment: particle masks or atomic columns for HRTEM/STEM images."
     import sys

@@ -45,3 +45,20 @@ def test_morphology_network_pipeline(tiny_model, monkeypatch):
     assert lab_t.shape == img.shape
     with pytest.raises(ValueError, match="default, touching, baseline, network, haadf, haadf_dense, haadf_tomogram"):
         morphology.analyse_image(img, morphology._load_net(None), None, "magic")
+
+
+def test_shipped_tomogram_network(tmp_path):
+    "20b ships the tomogram network (`finetune_tomogram`); `chiral-em segment --tomogram` runs it on a simulated slice."
+    if "particles_haadf_tomogram" not in models.packaged_models():
+        pytest.skip("particles_haadf_tomogram not shipped yet: run 20b_instances in cpu")
+    from chiral_em.catalyst import main, segment_catalyst, finder_kwargs, TOMOGRAM_FINDER
+    from chiral_em.emio import write_tif
+    from chiral_em.sim.catalyst import render_tomogram_slice, TOMOGRAM_UNSATURATED
+    net, meta = models.load_model(models.find_model("particles_haadf_tomogram"))
+    assert meta["input_kind"] == "haadf" and meta["tomogram"]["mix"] == 0.5 and meta["tomogram"]["n_slices"] > 0
+    img, lab, _ = render_tomogram_slice(np.random.default_rng([5, 5]), 128, **TOMOGRAM_UNSATURATED)
+    write_tif(tmp_path / "slice.tif", img)
+    assert main([str(tmp_path / "slice.tif"), "--kind", "particles", "--mode", "stem", "--tomogram",
+                 "--keep-annotations", "--out", str(tmp_path / "out")]) == 0
+    n = sum(1 for _ in open(tmp_path / "out" / "slice_particles.csv")) - 1
+    assert n == segment_catalyst(img, net, meta, **finder_kwargs(TOMOGRAM_FINDER)).max() and n > 0

@@ -65,8 +65,8 @@ def _fringes(rng:np.random.Generator, yy:np.ndarray, xx:np.ndarray, period=(2.5,
 
 # %% auto #0
 __all__ = ['DATA_VERSION', 'EXPONENT', 'METALS', 'SUPPORTS', 'SUPPORT_P', 'CATALYST_RANGES', 'DENSE_SUPPORT', 'TOMOGRAM_RANGES',
-           'FBP_FILTERS', 'scattering_power', 'support_thickness', 'place_metal', 'scan_image', 'particle_snr',
-           'render_catalyst', 'tilt_series', 'fbp_slice', 'render_tomogram_slice']
+           'TOMOGRAM_UNSATURATED', 'FBP_FILTERS', 'scattering_power', 'support_thickness', 'place_metal', 'scan_image',
+           'particle_snr', 'render_catalyst', 'tilt_series', 'fbp_slice', 'render_tomogram_slice']
 
 # %% ../../nbs/12b_catalyst.ipynb #eead3149
 def support_thickness(rng:np.random.Generator, field:int,  # the scene's generator, image edge [px]
@@ -245,7 +245,11 @@ TOMOGRAM_RANGES = dict(           # uniform (lo, hi) unless noted; all our choic
     noise=(0.01, 0.05),           # Gaussian noise on the projections [fraction of their σ]
     blur=(0.3, 1.0),              # reconstruction blur, Gaussian σ [px]
     oxide_level=(0.15, 0.4),      # display: the oxide's median at this fraction of the range (the metal saturates)
-)
+    embed=(0., 0.),               # when > 0: sphere centres this many radii inside the oxide; 0: on its surface
+    white=(0., 0.),               # display, when > 0: this fraction of the slice's 99.9th percentile maps to white
+)                                 #   instead (`oxide_level` unused, the metal mostly unsaturated); 0: the rule above
+TOMOGRAM_UNSATURATED = dict(      # overrides: the slices as the public Pt/γ-alumina ones look (haadf_tomogram_contrast)
+    radius=(4., 12.), ratio=(1.2, 4.), embed=(0.5, 1.2), white=(0.7, 1.4))
 FBP_FILTERS = ("ramp", "shepp-logan", "hann")
 
 def tilt_series(volume:np.ndarray,  # (Z, Y, X) scattering power per voxel, Z along the beam at zero tilt
@@ -325,10 +329,14 @@ def render_tomogram_slice(rng:np.random.Generator,  # the slice's generator
     oxide = sup * (1 + u("texture") * tex / (tex.std() + 1e-9))
     metal = np.zeros((Z, n, n), bool)
     surf = np.argwhere(sup & ~ndi.binary_erosion(sup, np.ones((3, 3, 3)), border_value=1))
-    for _ in range(int(rng.integers(*q["particles"]))):            # spheres centred on the grains' surfaces
+    depth_in = ndi.distance_transform_edt(sup) if q["embed"][1] > 0 else None
+    for _ in range(int(rng.integers(*q["particles"]))):            # spheres centred on (or in) the grains' surfaces
         if not len(surf): break
         c = surf[rng.integers(len(surf))]
         r = float(np.exp(rng.uniform(*np.log(q["radius"]))))
+        if depth_in is not None:                                     # embedded: a centre r·embed deep in the oxide
+            inner = np.argwhere(np.abs(depth_in - u("embed") * r) < 0.75)
+            if len(inner): c = inner[rng.integers(len(inner))]
         sl = tuple(slice(max(int(ci - r - 1), 0), min(int(ci + r + 2), m)) for ci, m in zip(c, (Z, n, n)))
         g = np.ogrid[sl]
         metal[sl] |= (g[0] - c[0]) ** 2 + (g[1] - c[1]) ** 2 + (g[2] - c[2]) ** 2 < r * r
@@ -340,8 +348,10 @@ def render_tomogram_slice(rng:np.random.Generator,  # the slice's generator
     flt = str(rng.choice(FBP_FILTERS))
     out = ndi.gaussian_filter(fbp_slice(proj, theta, z0, Z, n, flt), u("blur"))
     on = sup[z0]
-    level = float(np.median(out[on])) if on.sum() > 50 else float(out.std())
-    img = np.clip(out / (level / u("oxide_level")), 0, 1)
+    if q["white"][1] > 0: img = np.clip(out / (u("white") * max(float(np.percentile(out, 99.9)), 1e-9)), 0, 1)
+    else:
+        level = float(np.median(out[on])) if on.sum() > 50 else float(out.std())
+        img = np.clip(out / (level / u("oxide_level")), 0, 1)
     lab = label(metal[z0], connectivity=2).astype(np.int32)
     info = dict(n=int(lab.max()), ratio=ratio, tilt=tilt, step=step, z=z0, filter=flt)
     return np.round(img * 255).astype(np.float32) / 255, lab, info
