@@ -39,8 +39,8 @@ results/bench/haadf_tomogram_net_unsaturated.json, 18 min; 10.1 min to simulate 
 | fine-tuned on unsaturated slices | fixed 0.7, depth 0.2 | 0.743 | 0.536 [0.456, 0.614] | 0.65 / 0.46 | 0.523 [0.404, 0.627] |
 
 The collapse is gone (0.03 → 0.54: the saturated discs were the reason), but the fine-tuned network still finds
-fewer real particles than the one it started from (recall 0.46). `--mix 0.5` draws half of each batch fresh from the
-projection engine, as `catalyst.finetune_tomogram` does; that recipe (chosen on the 40 train slices among three:
+fewer real particles than the one it started from (recall 0.46). `--mix 0.5` fine-tunes with `catalyst.finetune_tomogram`,
+half of each batch fresh from the projection engine; that recipe (chosen on the 40 train slices among three:
 70 % projection scenes 0.60, half for 1,200 steps 0.73, half for 600 steps 0.78) is chapter `20b_instances`'s tomogram
 network, shipped as `particles_haadf_tomogram`: 0.767 on the 40 slices through the command, 0.794 [0.710, 0.885] on
 the 15 val slices (notebook `04b_morphology`).
@@ -121,18 +121,20 @@ def main():
     t_sim = time.time() - t0
     print(f"simulated {a.n_train} + {a.n_val} slices in {t_sim / 60:.1f} min", flush=True)
     net0, meta = _instance_net("particles_haadf")
-    net = copy.deepcopy(net0)
-    torch.manual_seed(0)
-
-    from chiral_em.sim.catalyst import render_catalyst
-    def drawn(rng:np.random.Generator, field:int)->tuple:   # a simulated slice, as an engine gives it to scene_batch
-        if a.mix > 0 and rng.random() < a.mix: return render_catalyst(rng, field)   # what finetune_tomogram draws
-        img, lab = train[int(rng.integers(len(train)))]
-        return (display_augment(img, rng) if a.augment else img), lab, None
-    batch = lambda step: scene_batch(drawn, np.random.default_rng([0, 99_100, step]), 8, 128)
     t1 = time.time()
-    hist = train_segmenter(net, batch, a.steps, 5e-4, CATALYST_LOSSES, False, "tomogram fine-tune")
-    net.eval()
+    if a.mix > 0:                        # the library's recipe (chapter 20b's tomogram network): same draws, seed 0
+        if a.augment: p.error("--augment is for the projection-free fine-tune (--mix 0)")
+        from chiral_em.catalyst import finetune_tomogram
+        net, _, hist = finetune_tomogram(net0, meta, train, a.steps, 8, 128, 0, a.mix, 5e-4, progress=False)
+    else:                                # the first runs' loop (its draw order: their numbers stay reproducible)
+        net = copy.deepcopy(net0)
+        torch.manual_seed(0)
+        def drawn(rng:np.random.Generator, field:int)->tuple:   # a simulated slice, as an engine gives it to scene_batch
+            img, lab = train[int(rng.integers(len(train)))]
+            return (display_augment(img, rng) if a.augment else img), lab, None
+        batch = lambda step: scene_batch(drawn, np.random.default_rng([0, 99_100, step]), 8, 128)
+        hist = train_segmenter(net, batch, a.steps, 5e-4, CATALYST_LOSSES, False, "tomogram fine-tune")
+        net.eval()
     t_train = time.time() - t1
     print(f"fine-tuned {a.steps} steps in {t_train / 60:.1f} min, loss {np.mean(hist[:20]):.3f} → {np.mean(hist[-20:]):.3f}", flush=True)
     data = load_sets(get_profile("20b_instances", "cpu").n_real, 4096)
