@@ -16,34 +16,14 @@ def _grey(img)->np.ndarray:
     return (x - x.min()) / (x.max() - x.min())
 
 # %% auto #0
-__all__ = ['EDGES', 'CLASSES', 'GLYPH', 'ALPHABET', 'LINE_H', 'LINE_UNITS', 'DEGEORGE_LABELS_NM', 'band_depth', 'Annotations',
-           'bar_candidates', 'text_lines', 'line_box', 'corner_bars', 'find_annotations', 'exclude_annotations',
+__all__ = ['EDGES', 'CLASSES', 'GLYPH', 'ALPHABET', 'LINE_H', 'LINE_UNITS', 'DEGEORGE_LABELS_NM', 'Annotations', 'bar_candidates',
+           'text_lines', 'line_box', 'corner_bars', 'band_depth', 'lettered', 'find_annotations', 'exclude_annotations',
            'char_class', 'glyph_crops', 'GlyphCNN', 'GlyphEnsemble', 'classify_glyphs', 'ScaleBarError', 'parse_label',
            'read_scale_bar', 'render_line', 'glyph_dataset', 'label_glyphs', 'train_glyph_cnn', 'rendered_glyphs',
            'train_reader', 'load_reader', 'encode_text', 'line_crop', 'LineCRNN', 'LineReader', 'ctc_text', 'read_line',
            'label_length', 'read_lines', 'line_dataset', 'label_line', 'train_line_crnn', 'rendered_lines',
            'train_line_reader', 'load_line_reader', 'line_accuracy', 'detection_rates', 'reader_accuracy',
            'glyph_accuracy', 'fill_annotations', 'pixel_size_for']
-
-# %% ../nbs/20a_annotations.ipynb #42f4c117
-def band_depth(x:np.ndarray,           # float image [0, 1], edge of interest at the bottom
-               tol:float=0.03,         # grey levels within `tol` of the band's background belong to it
-               ink:float=0.3,          # text differs from the band's background by at least this
-               min_rows:int=6,         # thinnest band [px]
-               max_frac:float=0.4,     # deepest band, fraction of the image height
-              )->int:                  # band depth [px]; 0 if none
-    "Depth of a data band at the bottom edge: rows of one flat background level and high-contrast text only."
-    h = x.shape[0]
-    B = np.bincount(np.round(x[-3:] * 255).astype(int).ravel(), minlength=256).argmax() / 255
-    dev = np.abs(x - B)
-    flat = (dev <= tol).mean(1)                              # band background per row
-    pure = flat + (dev >= ink).mean(1)                       # background or text; a micrograph has all levels
-    ok = ((flat >= 0.3) & (pure >= 0.75))[::-1]
-    d = int(np.argmin(ok)) if not ok.all() else h
-    if d < min_rows or d > max_frac * h: return 0
-    empty = (flat[h - d:] >= 0.97).sum()                     # margins and gaps between text lines
-    text = (dev[h - d:] >= max(ink, 0.5 * dev[h - d:].max())).mean()
-    return d if 0.002 <= text <= 0.5 and empty >= max(2, 0.1 * d) else 0
 
 # %% ../nbs/20a_annotations.ipynb #57488877
 @dataclass
@@ -214,6 +194,38 @@ def _outline(f, found)->bool:
     return any(g[3] != lev and g[0][3] - g[0][1] > y1 - y0 and g[0][2] - g[0][0] >= 0.8 * (x1 - x0)
                and g[0][0] < x1 and x0 < g[0][2]
                and (abs(g[0][1] - y1) <= 1 or abs(y0 - g[0][3]) <= 1) for g in found)
+
+# %% ../nbs/20a_annotations.ipynb #42f4c117
+def band_depth(x:np.ndarray,           # float image [0, 1], edge of interest at the bottom
+               tol:float=0.03,         # grey levels within `tol` of the band's background belong to it
+               ink:float=0.3,          # text differs from the band's background by at least this
+               min_rows:int=6,         # thinnest band [px]
+               max_frac:float=0.4,     # deepest band, fraction of the image height
+              )->int:                  # band depth [px]; 0 if none
+    "Depth of a data band at the bottom edge: rows of one flat background level and high-contrast text only."
+    h = x.shape[0]
+    B = np.bincount(np.round(x[-3:] * 255).astype(int).ravel(), minlength=256).argmax() / 255
+    dev = np.abs(x - B)
+    flat = (dev <= tol).mean(1)                              # band background per row
+    pure = flat + (dev >= ink).mean(1)                       # background or text; a micrograph has all levels
+    ok = ((flat >= 0.3) & (pure >= 0.75))[::-1]
+    d = int(np.argmin(ok)) if not ok.all() else h
+    if d < min_rows or d > max_frac * h: return 0
+    empty = (flat[h - d:] >= 0.97).sum()                     # margins and gaps between text lines
+    text = (dev[h - d:] >= max(ink, 0.5 * dev[h - d:].max())).mean()
+    if not (0.002 <= text <= 0.5 and empty >= max(2, 0.1 * d)): return 0
+    return d if lettered(dev[h - d:] >= max(ink, 0.5 * dev[h - d:].max())) else 0
+
+def lettered(ink:np.ndarray,     # binary image of a band's ink, the band turned to the bottom
+             min_glyphs:int=3,   # a text line of at least this many glyphs is text
+            )->bool:
+    "Does a band hold lettering: a text line of `min_glyphs` glyphs, or a scale bar (≥ 20 px long, ≥ 2 px thick, with"
+    "little ink along it: `_stands_out`)?"
+    lines = text_lines(ink)
+    if any(len(ln) >= min_glyphs for ln in lines): return True
+    bars = [b for k in (ink, np.ascontiguousarray(ink.T)) for b in bar_candidates(k, 20)   # across or along the band
+            if b[3] - b[1] >= 2 and _stands_out(k, b)]
+    return bool(bars)
 
 # %% ../nbs/20a_annotations.ipynb #4544d6c4
 def _pixel_noise(x:np.ndarray)->float:
