@@ -212,9 +212,9 @@ def band_depth(x:np.ndarray,           # float image [0, 1], edge of interest at
     d = int(np.argmin(ok)) if not ok.all() else h
     if d < min_rows or d > max_frac * h: return 0
     empty = (flat[h - d:] >= 0.97).sum()                     # margins and gaps between text lines
-    text = (dev[h - d:] >= max(ink, 0.5 * dev[h - d:].max())).mean()
-    if not (0.002 <= text <= 0.5 and empty >= max(2, 0.1 * d)): return 0
-    return d if lettered(dev[h - d:] >= max(ink, 0.5 * dev[h - d:].max())) else 0
+    inked = dev[h - d:] >= max(ink, 0.5 * dev[h - d:].max())
+    if not (0.002 <= inked.mean() <= 0.5 and empty >= max(2, 0.1 * d)): return 0
+    return d if lettered(inked) else 0
 
 def lettered(ink:np.ndarray,     # binary image of a band's ink, the band turned to the bottom
              min_glyphs:int=3,   # a text line of at least this many glyphs is text
