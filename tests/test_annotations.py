@@ -144,7 +144,6 @@ def test_real_images_without_annotations(name):
     assert sum(masked) == 0, f"{name}: {sum(masked)} of {len(masked)} clean images masked"
 
 
-
 @pytest.mark.parametrize("name,split", [("genc_pt_alumina_haadf_tomo", "train"), ("genc_pt_alumina_haadf_tomo", "val"),
                                         ("particlespy_sio2_haadf", None)])
 def test_dark_margins_with_particles_are_not_bands(name, split):
@@ -153,6 +152,7 @@ def test_dark_margins_with_particles_are_not_bands(name, split):
     if not datasets.available(name): pytest.skip(f"{name} not in ../shared/data")
     masked = [i for i, s in enumerate(datasets.load(name, split)) if find_annotations(s.image.data).mask.any()]
     assert masked == [], f"{name} {split}: images {masked} masked"
+
 
 def test_real_burned_in_scale_bars(reader):
     name = "degeorge_insitu_vls_nanowire_hrtem"
