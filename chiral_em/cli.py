@@ -13,8 +13,9 @@ from .core import (PROFILES, Markdown, _fmt, atomic_write, flatten, project_root
                             results_table, run_command)
 
 # %% auto #0
-__all__ = ['COMMANDS', 'parameter_cells', 'list_chapters', 'chapter_number', 'select_chapters', 'run_chapter', 'key_metrics',
-           'summary_markdown', 'reproduce', 'available_commands', 'reproduce_cmd', 'reproduce_main', 'main']
+__all__ = ['RUNS_AFTER', 'COMMANDS', 'parameter_cells', 'list_chapters', 'run_order', 'chapter_number', 'select_chapters',
+           'run_chapter', 'key_metrics', 'summary_markdown', 'reproduce', 'available_commands', 'reproduce_cmd',
+           'reproduce_main', 'main']
 
 # %% ../nbs/00d_cli.ipynb #5110550a
 def parameter_cells(nb_path:str|Path)->int:
@@ -27,19 +28,34 @@ def list_chapters(nbs_dir:str|Path|None=None)->list[Path]:
     d = Path(nbs_dir or project_root()/"nbs")
     if not d.is_dir():
         raise FileNotFoundError(f"no notebook folder {d}: `reproduce` runs the book from a checkout of chiral_em")
-    return [p for p in sorted(d.glob("[0-9]*.ipynb")) if parameter_cells(p) >= 1]
+    return run_order([p for p in sorted(d.glob("[0-9]*.ipynb")) if parameter_cells(p) >= 1])
+
+RUNS_AFTER = {  # chapter: the chapters whose outputs it reads, so a run of both runs them first
+    "04_superellipse": ("20a_annotations", "20b_instances"),  # their results JSON: the LODO and band-check tables
+    "20b_instances": ("05_hrtem",),                           # fine-tunes chapter 05's shipped `particles_haadf`
+}
+
+def run_order(chapters:list[Path])->list[Path]:
+    "`chapters` in number order, except that each runs after the chapters it reads (`RUNS_AFTER`) among them."
+    todo, out = sorted(chapters, key=lambda c: Path(c).stem), []
+    while todo:
+        placed = {Path(c).stem for c in out}
+        ready = next(c for c in todo if all(r in placed or r not in {Path(t).stem for t in todo}
+                                            for r in RUNS_AFTER.get(Path(c).stem, ())))
+        out.append(ready); todo.remove(ready)
+    return out
 
 def chapter_number(p:str|Path)->str: return re.match(r"\d*", Path(p).stem).group()
 
 def select_chapters(chapters:list[Path], wanted:list[str]|None)->list[Path]:
-    "Chapters whose number or name is in `wanted` (all if `wanted` is empty); raise on a name that matches none."
+    "Chapters whose number or name is in `wanted` (all if empty), in run order; raise on a name that matches none."
     if not wanted: return list(chapters)
     out = []
     for w in wanted:
         hits = [c for c in chapters if w in (c.stem, c.stem.split("_")[0], chapter_number(c))]
         if not hits: raise ValueError(f"no chapter {w!r}; chapters: {', '.join(c.stem for c in chapters)}")
         out += [h for h in hits if h not in out]
-    return out
+    return run_order(out)
 
 # %% ../nbs/00d_cli.ipynb #14f7ceb1
 def run_chapter(nb:str|Path,          # chapter notebook
