@@ -5,8 +5,8 @@
 # %% auto #0
 __all__ = ['SPLIT_MARKERS', 'LEGACY_DEFAULT', 'TOUCHING', 'MAX_RESAMPLE', 'MAX_PIXELS', 'ZONE_AXIS', 'FRINGE_GATE',
            'find_data_bar', 'polarity_dark', 'remove_small', 'watershed_split', 'segment_baseline', 'typical_radius',
-           'darkness', 'segment_default', 'drop_small_labels', 'to_sampling', 'network_map', 'find_columns',
-           'refine_columns', 'image_peaks', 'segment_particles', 'segment_columns', 'columns_in_input',
+           'darkness', 'support_threshold', 'segment_default', 'drop_small_labels', 'to_sampling', 'network_map',
+           'find_columns', 'refine_columns', 'image_peaks', 'segment_particles', 'segment_columns', 'columns_in_input',
            'predict_frames', 'split_cores', 'split_instances', 'default_model_name', 'sampling_for', 'segment_files',
            'main']
 
@@ -181,6 +181,21 @@ def darkness(x:np.ndarray,   # image, particles dark (polarity already applied),
     q = np.percentile(s[fg], 95) if np.any(fg) else 1.
     return np.clip(s / max(q, 1e-6), 0, 1)
 
+def support_threshold(x:np.ndarray,   # image, particles dark (polarity applied), as it is thresholded
+                      t:float,          # its Otsu threshold
+                      k:float=5.,       # noise multiples: foreground also below the support's level − k σ (0: t alone)
+                      floor:float=0.01, # smallest σ, as a fraction of the image's range
+                     )->float:          # threshold, ≥ t
+    """Otsu's threshold raised to k σ below the support, where the support is quieter than Otsu's two classes assume:
+    the support's level and σ are the median and MAD (× 1.4826) of the pixels above `t`."""
+    if k <= 0: return t
+    b = x[x >= t]
+    if b.size < 16: return t
+    b = b[::b.size // 1_000_000 + 1]     # a regular subsample of at most ~10⁶ pixels: the same numbers, faster
+    m = float(np.median(b))
+    s = max(1.4826 * float(np.median(np.abs(b - m))), floor * float(np.ptp(x)))
+    return max(float(t), m - k * s)
+
 SPLIT_MARKERS = ("intensity", "shape")
 
 def segment_default(img,                    # 2-D micrograph, any dtype
@@ -192,24 +207,27 @@ def segment_default(img,                    # 2-D micrograph, any dtype
                     trim:float=1 / 6,       # after the split, opening radius of the outlines as a fraction of r (0: none)
                     clear_border:bool=False,
                     annotations:bool=True,  # leave out data bands and burned-in scale bars (`annotations`)
+                    support_k:float=5.,     # foreground also ≥ k noise σ from the support (`support_threshold`; 0: off)
                    )->np.ndarray:           # int32 instance labels
-    "Our default: Otsu, hole filling, h-maxima distance watershed at h = split·r (r: typical radius), outlines trimmed."
+    "Our default: Otsu raised towards a quiet support, hole filling, h-maxima distance watershed at h = split·r, trimming."
     if markers not in SPLIT_MARKERS: raise ValueError(f"markers must be one of {SPLIT_MARKERS}, got {markers!r}")
     def run(x):
         x = stretch(x, 0.5, 99.5)
         x1 = filters.gaussian(x, 1)
         t1 = filters.threshold_otsu(x1) if dark is None else None     # one Otsu of x1 for polarity_dark and fg1
         if (polarity_dark(x1, t1) if dark is None else dark) is False: x, x1, t1 = 1 - x, 1 - x1, None
-        t1 = filters.threshold_otsu(x1) if t1 is None else t1
+        to = filters.threshold_otsu(x1) if t1 is None else t1         # Otsu's two classes: the darkness's reference
+        t1 = support_threshold(x1, to, support_k)
         fg1 = _open_disk(x1 < t1, 1, border_value=1)
         r = max(typical_radius(fg1), 1.0)
         xs = filters.gaussian(x, max(1.0, smooth * r)) if smooth > 0 else x1
-        t = filters.threshold_otsu(xs) if smooth > 0 else t1
+        if smooth > 0: to = filters.threshold_otsu(xs)
+        t = support_threshold(xs, to, support_k) if smooth > 0 else t1
         fg = _open_disk(xs < t, max(1, int(smooth * r)))
         amin = min_area if min_area is not None else max(4, 0.1 * math.pi * r * r)
         fg = remove_small(_fill_holes(fg), amin)
         if clear_border: fg = segmentation.clear_border(fg)
-        w = darkness(x, t, fg, max(1.0, r / 4)) if markers == "intensity" else None
+        w = darkness(x, to, fg, max(1.0, r / 4)) if markers == "intensity" else None
         lab = watershed_split(fg, max(1.0, split * r), w)
         return _trim(lab, fg, int(trim * r), amin) if trim > 0 and int(trim * r) >= 1 else lab
     return _with_bar(run, img, annotations)
@@ -228,7 +246,7 @@ def drop_small_labels(lab:np.ndarray,   # int instance labels, 0 = background
     keep[0] = False
     return (np.cumsum(keep) * keep).astype(np.int32)[lab]   # skimage's relabel_sequential, as one lookup
 
-LEGACY_DEFAULT = dict(smooth=1 / 6, split=0.3, markers="shape", trim=0)   # the default before 2026-12-01 (issue 13)
+LEGACY_DEFAULT = dict(smooth=1 / 6, split=0.3, markers="shape", trim=0, support_k=0)  # the default before 2026-12-01
 TOUCHING = dict(split=0.15, markers="intensity")   # `--pipeline touching`: dense convex particles; splits necked ones
 
 # %% ../nbs/20_segment.ipynb #c40931329
