@@ -207,9 +207,9 @@ def segment_default(img,                    # 2-D micrograph, any dtype
                     trim:float=1 / 6,       # after the split, opening radius of the outlines as a fraction of r (0: none)
                     clear_border:bool=False,
                     annotations:bool=True,  # leave out data bands and burned-in scale bars (`annotations`)
-                    support_k:float=5.,     # foreground also ≥ k noise σ from the support (`support_threshold`; 0: off)
+                    support_k:float=0.,     # foreground also ≥ k noise σ from the support (`support_threshold`; 0: off)
                    )->np.ndarray:           # int32 instance labels
-    "Our default: Otsu raised towards a quiet support, hole filling, h-maxima distance watershed at h = split·r, trimming."
+    "Our default: Otsu, hole filling, h-maxima distance watershed at h = split·r (r: typical radius), outlines trimmed."
     if markers not in SPLIT_MARKERS: raise ValueError(f"markers must be one of {SPLIT_MARKERS}, got {markers!r}")
     def run(x):
         x = stretch(x, 0.5, 99.5)
@@ -246,7 +246,7 @@ def drop_small_labels(lab:np.ndarray,   # int instance labels, 0 = background
     keep[0] = False
     return (np.cumsum(keep) * keep).astype(np.int32)[lab]   # skimage's relabel_sequential, as one lookup
 
-LEGACY_DEFAULT = dict(smooth=1 / 6, split=0.3, markers="shape", trim=0, support_k=0)  # the default before 2026-12-01
+LEGACY_DEFAULT = dict(smooth=1 / 6, split=0.3, markers="shape", trim=0)   # the default before 2026-12-01 (issue 13)
 TOUCHING = dict(split=0.15, markers="intensity")   # `--pipeline touching`: dense convex particles; splits necked ones
 
 # %% ../nbs/20_segment.ipynb #c40931329
