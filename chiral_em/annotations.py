@@ -164,6 +164,10 @@ def _stands_out(ink:np.ndarray, b:tuple, most:float=0.3)->bool:
     above, below = ink[max(b[1] - 1, 0), b[0]:b[2]], ink[min(b[3], ink.shape[0] - 1), b[0]:b[2]]
     return b[1] > 0 and b[3] < ink.shape[0] and above.mean() <= most and below.mean() <= most
 
+def _solid_bar(ink:np.ndarray, b:tuple)->bool:
+    "A bar candidate that is a drawn bar: at least 2 px thick, and standing out from the ink around it (`_stands_out`)."
+    return b[3] - b[1] >= 2 and _stands_out(ink, b)
+
 def corner_bars(x:np.ndarray,            # float image [0, 1]
                 tol:float=0.02,           # ink = within `tol` of the image's extreme levels
                 corner:float=0.35,        # bars must lie in the outer `corner` of rows and of columns
@@ -176,7 +180,7 @@ def corner_bars(x:np.ndarray,            # float image [0, 1]
         for b in bar_candidates(ink, min_len, aspect=2.5):     # short thick corner bars too (20 × 8 px)
             cy, cx = (b[1] + b[3]) / 2, (b[0] + b[2]) / 2
             if not (min(cy, H - cy) <= corner * H and min(cx, W - cx) <= corner * W + (b[2] - b[0]) / 2): continue
-            if b[3] - b[1] < 2 or not _stands_out(ink, b): continue
+            if not _solid_bar(ink, b): continue
             n = b[2] - b[0]
             win = (max(b[0] - n, 0), max(b[1] - 80, 0), min(b[2] + n, W), min(b[3] + 80, H))
             w = x[win[1]:win[3], win[0]:win[2]]
@@ -219,12 +223,11 @@ def band_depth(x:np.ndarray,           # float image [0, 1], edge of interest at
 def lettered(ink:np.ndarray,     # binary image of a band's ink, the band turned to the bottom
              min_glyphs:int=3,   # a text line of at least this many glyphs is text
             )->bool:
-    "Does a band hold lettering: a text line of `min_glyphs` glyphs, or a scale bar (≥ 20 px long, ≥ 2 px thick, with"
-    "little ink along it: `_stands_out`)?"
+    "Does a band hold lettering: a text line of `min_glyphs` glyphs, or a scale bar ≥ 20 px long (`_solid_bar`)?"
     lines = text_lines(ink)
     if any(len(ln) >= min_glyphs for ln in lines): return True
     bars = [b for k in (ink, np.ascontiguousarray(ink.T)) for b in bar_candidates(k, 20)   # across or along the band
-            if b[3] - b[1] >= 2 and _stands_out(k, b)]
+            if _solid_bar(k, b)]
     return bool(bars)
 
 # %% ../nbs/20a_annotations.ipynb #4544d6c4
