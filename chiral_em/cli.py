@@ -39,9 +39,8 @@ def run_order(chapters:list[Path])->list[Path]:
     "`chapters` in number order, except that each runs after the chapters it reads (`RUNS_AFTER`) among them."
     todo, out = sorted(chapters, key=lambda c: Path(c).stem), []
     while todo:
-        placed = {Path(c).stem for c in out}
-        ready = next(c for c in todo if all(r in placed or r not in {Path(t).stem for t in todo}
-                                            for r in RUNS_AFTER.get(Path(c).stem, ())))
+        pending = {Path(c).stem for c in todo}
+        ready = next(c for c in todo if not pending.intersection(RUNS_AFTER.get(Path(c).stem, ())))
         out.append(ready); todo.remove(ready)
     return out
 
