@@ -220,9 +220,11 @@ def segment_default(img,                    # 2-D micrograph, any dtype
         t1 = support_threshold(x1, to, support_k)
         fg1 = _open_disk(x1 < t1, 1, border_value=1)
         r = max(typical_radius(fg1), 1.0)
-        xs = filters.gaussian(x, max(1.0, smooth * r)) if smooth > 0 else x1
-        if smooth > 0: to = filters.threshold_otsu(xs)
-        t = support_threshold(xs, to, support_k) if smooth > 0 else t1
+        if smooth > 0:                                                # smoothed again at the particles' scale
+            xs = filters.gaussian(x, max(1.0, smooth * r))
+            to = filters.threshold_otsu(xs)
+            t = support_threshold(xs, to, support_k)
+        else: xs, t = x1, t1
         fg = _open_disk(xs < t, max(1, int(smooth * r)))
         amin = min_area if min_area is not None else max(4, 0.1 * math.pi * r * r)
         fg = remove_small(_fill_holes(fg), amin)
