@@ -13,16 +13,18 @@ over images. Beside it, on the same scenes and files and by the same box F1: the
 (hindsight, an upper bound, never used).
 
 `python bench/genc_tophat_log.py [--sim 96] [--out results/bench/genc_tophat_log.json]`"""
-import sys, time, itertools
+import sys, time, itertools, json
 from pathlib import Path
 import numpy as np
 from scipy import ndimage as ndi
 from skimage.morphology import white_tophat, disk
-from skimage.measure import regionprops
+sys.path.insert(0, str(Path(__file__).parent))
+from haadf_faint_particles import label_boxes
 from chiral_em.core import project_root, write_json, versions
 from chiral_em.catalyst import blob_log
-from chiral_em.detect import match_boxes
+from chiral_em.detect import match_boxes, box_counts
 from chiral_em.measure import pooled_f1
+from chiral_em.morphology import segment_haadf
 
 RADII, HALF_WIDTHS, THRESHOLDS = (8, 16, 32), (1.2, 1.414, 1.7, 2.0), (2, 3, 4, 6, 8, 12, 16, 24)
 
@@ -63,8 +65,7 @@ def main(out:str=None, n_sim:int=96):
     sim = []
     for i in range(n_sim):
         img, lab, _ = render_catalyst(np.random.default_rng([0, 977, i]), 256, visible_snr=3., **DENSE_SUPPORT)
-        sim.append((img, np.array([[r.bbox[1], r.bbox[0], r.bbox[3], r.bbox[2]] for r in regionprops(lab)],
-                                  float).reshape(-1, 4)))
+        sim.append((img, label_boxes(lab)))
     cs = grid_counts(sim)
     f_sim = {key: pooled_f1(c) for key, c in cs.items()}
     chosen = max(f_sim, key=f_sim.get)
@@ -78,9 +79,6 @@ def main(out:str=None, n_sim:int=96):
     boot = [pooled_f1(cr[chosen][rng.integers(0, len(real), len(real))]) for _ in range(1000)]
     hind = max(f_real, key=f_real.get)
     c = cr[chosen].sum(0)
-    from chiral_em.morphology import segment_haadf
-    from chiral_em.detect import box_counts
-    import json
     fnd = json.loads((project_root() / "results" / "cpu" / "20b_instances.json").read_text())["metrics"]["haadf_finders"]
     rule = fnd["dense"]["finder"]
     assert rule[0] == "fixed", rule
