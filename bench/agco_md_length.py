@@ -138,6 +138,7 @@ def main(out:str=None, n_train:int=400, n_seeds:int=3, seed:int=0):
     sel_tr = np.nonzero(ok[:len(tr_ids)])[0]
     sel_va = len(tr_ids) + np.nonzero(ok[len(tr_ids):])[0]
     arms, per = {}, {k: [] for k in arms_data}
+    both = np.r_[sel_tr, sel_va]
     for name, data in arms_data.items():
         cl = [d[0] if d is not None else None for d in data]
         X = np.stack([[standardize(a) for a in d[1]["noisy"]] if d is not None
@@ -146,18 +147,18 @@ def main(out:str=None, n_train:int=400, n_seeds:int=3, seed:int=0):
         n_atoms = np.array([int(c["n_atoms"]) if c is not None else 0 for c in cl])
         x_ag = np.array([float(c["x_ag"]) if c is not None else 0. for c in cl])
         r = arms[name] = dict(class_acc=[], size_mae=[], comp_mae=[], train_s=[])
-        sh = np.array([ordered_share(cl[i]["positions"]) for i in np.r_[sel_tr, sel_va]])
+        sh = np.array([ordered_share(cl[i]["positions"]) for i in both])
         r["ordered_share_median"] = float(np.nanmedian(sh))
         r["ordered_share_iqr"] = [float(np.nanpercentile(sh, 25)), float(np.nanpercentile(sh, 75))]
-        prot = np.array([int(cl[i]["protocol"]) for i in np.r_[sel_tr, sel_va]])
+        prot = np.array([int(cl[i]["protocol"]) for i in both])
         r["ordered_share_median_by_protocol"] = {p: float(np.nanmedian(sh[prot == k])) for k, p in enumerate(md.CLASSES)}
         r["label_equals_protocol"] = float(np.mean([int(cl[i]["label"]) == int(cl[i]["protocol"])
-                                                    for i in np.r_[sel_tr, sel_va]]))
+                                                    for i in both]))
         r["n_atoms_lost_median"] = float(np.median([int(cl[i]["n_start"]) - int(cl[i]["n_atoms"])
-                                                    for i in np.r_[sel_tr, sel_va]]))
+                                                    for i in both]))
         r["surface_enrichment_core_shell_median"] = float(np.nanmedian(
-            [float(cl[i]["surface_enrichment"]) for i in np.r_[sel_tr, sel_va] if int(cl[i]["protocol"]) == 0]))
-        r["elongation_median"] = {p: float(np.median([md.elongation(cl[i]["positions"]) for i in np.r_[sel_tr, sel_va]
+            [float(cl[i]["surface_enrichment"]) for i in both if int(cl[i]["protocol"]) == 0]))
+        r["elongation_median"] = {p: float(np.median([md.elongation(cl[i]["positions"]) for i in both
                                                       if int(cl[i]["protocol"]) == k]))
                                   for k, p in enumerate(md.CLASSES)}
         F = np.stack([outline_features(d[1]) if d is not None else np.zeros(3) for d in data])
