@@ -13,7 +13,8 @@ atoms, and the chapter named "a learned outline" as the next step. Here the outl
 - how fast the exact-outline bound degrades when its three features carry a random relative error (log-normal, σ of
   3–20 %), to say how accurate an outline would have to be.
 
-Size MAE [atoms] on the test clusters' images, 95 % bootstrap over test clusters.
+Size MAE [atoms] on the test clusters' images, 95 % bootstrap over test clusters. Needs chapter 06's `cpu` cache and
+the shipped models. `python bench/agco_outline.py [--out results/bench/agco_outline.json]`
 
 The class too (added 2026-12-07, after `bench/agco_md_length.py` found that the exact outline's elongation alone
 classifies more test clusters than the shipped CNN): a logistic regression on the log ratio of the outline's ellipse
@@ -22,8 +23,7 @@ clusters' images), and the measured elongation stacked with the shipped CNN's lo
 validation clusters). Accuracy on the 1,190 test images [95 % CI]: shipped CNN 0.903 [0.884, 0.923]; exact outline
 0.924 [0.887, 0.954]; measured outline **0.792** [0.755, 0.827]; measured outline + CNN 0.892 [0.868, 0.911]. The
 outline a network measures in these images does not carry the class as the exact one does, and adds nothing to the
-CNN. Needs chapter 06's `cpu` cache and
-the shipped models. `python bench/agco_outline.py [--out results/bench/agco_outline.json]`"""
+CNN."""
 import sys, time
 from pathlib import Path
 import numpy as np
