@@ -108,6 +108,7 @@ def segment_catalyst(image:np.ndarray, net, meta:dict,     # 2-D HAADF image, ne
                      threshold:float|None=None, h:float|None=None,  # foreground threshold, marker depth; None: meta's
                      zoom:float|None=None,                  # resampling factor; None: automatic
                      otsu_factor:float|None=None,           # per-image threshold (`foreground_threshold`); None: meta's
+                     extent:float|None=None,                # grow the instances into their rim (`grow_into`); None: not
                     )->np.ndarray:                          # int32 instance labels, the image's shape
     """Metal particles of a HAADF-STEM catalyst image as instances (no pixel size needed: the network is scale-free).
     The foreground threshold is `threshold` if given, else per image with `otsu_factor` (or the model's `otsu_factor`),
@@ -116,28 +117,50 @@ def segment_catalyst(image:np.ndarray, net, meta:dict,     # 2-D HAADF image, ne
     maps, _ = catalyst_maps(image, net, meta, zoom)
     factor = meta.get("otsu_factor") if otsu_factor is None else otsu_factor
     if threshold is None and factor is None: threshold = meta.get("threshold", 0.5)
-    return split_instances(maps, foreground_threshold(maps[0], threshold, factor), meta.get("h", 0.1) if h is None else h)
+    lab = split_instances(maps, foreground_threshold(maps[0], threshold, factor), meta.get("h", 0.1) if h is None else h)
+    return grow_into(lab, maps[0], extent)
 
-def finder_kwargs(rule:tuple,  # ("fixed", threshold, depth) or ("otsu", factor, depth)
-                 )->dict:      # threshold, otsu_factor and h, as `segment_catalyst` takes them
-    "A finder rule as keyword arguments: a fixed foreground threshold, or a factor on each image's Otsu threshold."
-    fam, v, h = rule
-    if fam not in ("fixed", "otsu"): raise ValueError(f"a finder rule is ('fixed'|'otsu', value, depth), got {rule!r}")
-    return dict(threshold=v if fam == "fixed" else None, otsu_factor=v if fam == "otsu" else None, h=h)
+EXTENT_REACH = 3   # farthest an instance grows into its rim [px] (`grow_into`)
+
+def grow_into(labels:np.ndarray,    # int32 instance labels
+              fg:np.ndarray,        # the network's foreground probability, same shape
+              extent:float|None,    # probability the rim must exceed; None: labels returned unchanged
+              reach:int=EXTENT_REACH,  # [px]
+             )->np.ndarray:         # int32 instance labels
+    """Hysteresis extent: particles are *found* at the finder's threshold and *outlined* at the lower `extent`; each
+    instance takes the pixels within `reach` px whose foreground probability exceeds `extent` (a pixel goes to the
+    nearest instance, `skimage.segmentation.expand_labels`, so neighbours never merge)."""
+    if extent is None: return labels
+    from skimage.segmentation import expand_labels
+    if np.shape(fg) != np.shape(labels): raise ValueError(f"foreground map {np.shape(fg)} and labels {np.shape(labels)} differ")
+    if not 0 < extent < 1: raise ValueError(f"extent is a foreground probability in (0, 1), got {extent}")
+    return np.where((labels > 0) | (fg > extent), expand_labels(labels, reach), 0).astype(np.int32)
+
+def finder_kwargs(rule:tuple,  # ("fixed", threshold, depth) or ("otsu", factor, depth), optionally + extent
+                 )->dict:      # threshold, otsu_factor, h (and extent), as `segment_catalyst` takes them
+    """A finder rule as keyword arguments: a fixed foreground threshold, or a factor on each image's Otsu threshold;
+    a fourth element, if any, is the `extent` the instances grow into (`grow_into`; None: none)."""
+    if len(rule) not in (3, 4) or rule[0] not in ("fixed", "otsu"):
+        raise ValueError(f"a finder rule is ('fixed'|'otsu', value, depth[, extent]), got {rule!r}")
+    fam, v, h = rule[:3]
+    kw = dict(threshold=v if fam == "fixed" else None, otsu_factor=v if fam == "otsu" else None, h=h)
+    if len(rule) == 4: kw["extent"] = rule[3]
+    return kw
 
 def finder_labels(maps:np.ndarray,  # (2, h, w) foreground and distance maps of one image (`catalyst_maps`)
-                  rule:tuple,       # ("fixed", threshold, depth) or ("otsu", factor, depth)
+                  rule:tuple,       # ("fixed", threshold, depth) or ("otsu", factor, depth), optionally + extent
                  )->np.ndarray:     # int32 instance labels
     "Instances of one image's maps under a finder rule (`finder_kwargs`)."
     from chiral_em.instances import split_instances
     kw = finder_kwargs(rule)
-    return split_instances(maps, foreground_threshold(maps[0], kw["threshold"], kw["otsu_factor"]), kw["h"])
+    lab = split_instances(maps, foreground_threshold(maps[0], kw["threshold"], kw["otsu_factor"]), kw["h"])
+    return grow_into(lab, maps[0], kw.get("extent"))
 
 
 # %% auto #0
-__all__ = ['CATALYST_RADII', 'TOMOGRAM_FINDER', 'CATALYST_LOSSES', 'catalyst_batch', 'train_catalyst_net', 'finetune_tomogram',
-           'catalyst_maps', 'foreground_threshold', 'segment_catalyst', 'finder_kwargs', 'finder_labels', 'prune_blobs',
-           'blob_log', 'catalyst_file', 'catalyst_files', 'main']
+__all__ = ['CATALYST_RADII', 'TOMOGRAM_FINDER', 'CATALYST_LOSSES', 'EXTENT_REACH', 'catalyst_batch', 'train_catalyst_net',
+           'finetune_tomogram', 'catalyst_maps', 'foreground_threshold', 'segment_catalyst', 'grow_into',
+           'finder_kwargs', 'finder_labels', 'prune_blobs', 'blob_log', 'catalyst_file', 'catalyst_files', 'main']
 
 # %% ../nbs/20c_catalyst.ipynb #b10b0002
 import math

@@ -49,7 +49,10 @@ def segment_haadf(img:np.ndarray,          # 2-D HAADF-STEM micrograph, bright p
                   otsu_factor:float|None=None,  # without `threshold`: this factor × each image's Otsu; None: the network's
                   tomogram:bool=False,     # a slice of a reconstructed tomogram: the tomogram network
                                            # (`particles_haadf_tomogram`) at `catalyst.TOMOGRAM_FINDER` (the
-                                           # arguments above win)
+                                           # arguments above and below win)
+                  extent:float|str|None="auto",  # outline the particles at this lower foreground probability
+                                           # (`catalyst.grow_into`); None: at the finder's; "auto": the tomogram
+                                           # finder's for tomograms, else None
                  )->np.ndarray:            # int32 instance labels, the image's shape
     """Bright metal particles on a textured oxide support: chapter 05's shipped HAADF network (`catalyst`),
     `particles_haadf`, or `particles_haadf_dense` for a dense `support`."""
@@ -64,8 +67,11 @@ def segment_haadf(img:np.ndarray,          # 2-D HAADF-STEM micrograph, bright p
         kw = finder_kwargs(TOMOGRAM_FINDER)
         if threshold is None and otsu_factor is None: threshold, otsu_factor = kw["threshold"], kw["otsu_factor"]
         h = kw["h"] if h is None else h
+        extent = kw.get("extent") if extent == "auto" else extent
+    elif extent == "auto": extent = None
     net, meta = _instance_net(default_model_name("particles", "stem", support, tomogram))
-    lab = _with_bar(lambda x: segment_catalyst(x, net, meta, threshold=threshold, h=h, otsu_factor=otsu_factor),
+    lab = _with_bar(lambda x: segment_catalyst(x, net, meta, threshold=threshold, h=h, otsu_factor=otsu_factor,
+                                               extent=extent),
                     check_image(img), annotations)
     return relabel_sequential(lab)[0].astype(np.int32)
 
