@@ -10,10 +10,11 @@ import numpy as np
 from .core import check_image
 
 CATALYST_RADII = (2.5, 22.5)   # particle radii [px] of the HAADF catalyst training scenes (diameters 5–45 px)
-TOMOGRAM_FINDER = ("fixed", 0.7, 0.2)    # (rule, value, marker depth) of the tomogram network (`finetune_tomogram`,
-                                      # shipped as `particles_haadf_tomogram`): chosen in `20b_instances` on 384 simulated
-                                      # slices (`sim.catalyst.render_tomogram_slice` with `TOMOGRAM_UNSATURATED`; F1
-                                      # 0.689 there, best in 88 % of the resamples)
+TOMOGRAM_FINDER = ("fixed", 0.8, 0.2, 0.5)   # (rule, value, marker depth, extent) of the tomogram network
+                                      # (`finetune_tomogram`, shipped as `particles_haadf_tomogram`): chosen in
+                                      # `20b_instances` on 384 simulated slices (`sim.catalyst.render_tomogram_slice`
+                                      # with `TOMOGRAM_UNSATURATED`; F1 0.742 there, best in 71 % of the resamples;
+                                      # ("fixed", 0.7, 0.2) without an extent until 2026-12-08, 0.689)
 CATALYST_LOSSES = ("bce", "mse")
 
 def catalyst_batch(rng:np.random.Generator,  # generator of this batch
