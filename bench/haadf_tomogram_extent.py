@@ -3,7 +3,7 @@ morphology --pipeline haadf_tomogram`, `segment --tomogram`) scores instance F1 
 real Pt/γ-alumina tomogram and 0.803 on its 15 val slices at IoU 0.5, but 0.869 / 0.905 at IoU 0.1, and its instances
 are about a tenth smaller in area than the hand-drawn ones (median ratio 0.90 on the val slices): part of the gap to
 0.85 may be extent, not detection. Here every instance the shipped route finds (`particles_haadf_tomogram`, read once,
-at its shipped finder) is grown by `d` px (`skimage.segmentation.expand_labels`: each background pixel within `d` px
+at the finder it was shipped with until 2026-12-08: fixed 0.7, depth 0.2) is grown by `d` px (`skimage.segmentation.expand_labels`: each background pixel within `d` px
 goes to the nearest instance, so neighbours never merge), d = 0–3, and also shrunk by 1 px; and "hysteresis" variants
 pT: grown by up to 3 px, but only into pixels whose foreground probability exceeds T (particles *found* at the
 finder's 0.7, *outlined* at T; `catalyst.grow_into`). The variant is chosen on the 384
@@ -39,11 +39,11 @@ import argparse, sys, time
 from pathlib import Path
 import numpy as np
 sys.path.insert(0, str(Path(__file__).parent))
-from haadf_tomogram_tta import _render, boot_ci
+from haadf_tomogram_tta import setup, boot_ci
 from chiral_em.core import project_root, write_json, versions
 from chiral_em.measure import eval_instances, pooled_f1
 
-SHIPPED = ("fixed", 0.7, 0.2)
+BEFORE = ("fixed", 0.7, 0.2)   # the tomogram finder until 2026-12-08 (since then 0.8, 0.2, extent 0.5)
 GROWTH = ("-1", "0", "1", "1.5", "2", "3", "p0.5", "p0.3")   # [px]; −1: eroded by one pixel; pT: see `grow`
 
 
@@ -60,11 +60,12 @@ def grow(labels:np.ndarray, d:str, fg:np.ndarray=None)->np.ndarray:   # label im
     return out
 
 
-def stats(maps:list, gts:list, d:int)->tuple:   # ((images, 3) tp / predicted / reference, matched IoUs, area ratios)
+def stats(maps:list, gts:list, d:str)->tuple:   # ((images, 3) tp / predicted / reference, matched IoUs)
+    "Counts and matched IoUs of the previous finder's instances under extent variant `d` (`grow`)."
     from chiral_em.catalyst import finder_labels
-    c, ious, ratios = [], [], []
+    c, ious = [], []
     for g, m in zip(gts, maps):
-        lab = grow(finder_labels(m, SHIPPED), d, m[0])
+        lab = grow(finder_labels(m, BEFORE), d, m[0])
         e = eval_instances(g, lab)
         c.append([e["tp"], e["n_pred"], e["n_gt"]])
         ious += list(np.ravel(e["iou"]))
@@ -76,22 +77,14 @@ def main():
     p.add_argument("--n", type=int, default=384, help="simulated tomogram slices")
     p.add_argument("--out", default=str(project_root() / "results" / "bench" / "haadf_tomogram_extent.json"))
     a = p.parse_args()
-    from multiprocessing import Pool
-    from skimage import measure
     from chiral_em.catalyst import catalyst_maps
-    from chiral_em.datasets import load
-    from chiral_em.morphology import _instance_net
-    from chiral_em.segment import default_model_name
     t0 = time.time()
-    with Pool(2) as pool: scenes = pool.map(_render, range(a.n))
-    net, meta = _instance_net(default_model_name("particles", "stem", "default", True))
+    scenes, _, net, meta, real, real_gt = setup(a.n)
     maps = lambda im: catalyst_maps(np.asarray(im, np.float32), net, meta)[0]
     sim = [maps(im) for im, _ in scenes]
     gts = [g for _, g in scenes]
-    real = {sp: load("genc_pt_alumina_haadf_tomo", sp, limit=40 if sp == "train" else None) for sp in ("train", "val")}
     real_maps = {sp: [maps(s.image.data) for s in v] for sp, v in real.items()}
-    real_gt = {sp: [measure.label(s.mask == 2, connectivity=2).astype(np.int32) for s in v] for sp, v in real.items()}
-    out = dict(n_sim=a.n, finder=list(SHIPPED), growth={}, versions=versions())
+    out = dict(n_sim=a.n, finder=list(BEFORE), growth={}, versions=versions())
     for d in GROWTH:
         c, _ = stats(sim, gts, d)
         r = out["growth"][d] = dict(sim_f1=pooled_f1(c))

@@ -28,7 +28,7 @@ from functools import partial
 from pathlib import Path
 import numpy as np
 sys.path.insert(0, str(Path(__file__).parent))
-from haadf_tomogram_tta import boot_ci
+from haadf_tomogram_tta import boot_ci, setup
 from chiral_em.core import project_root, write_json, versions, check_image
 from chiral_em.measure import eval_instances, pooled_f1
 
@@ -63,15 +63,12 @@ def main():
     p.add_argument("--out", default=str(project_root() / "results" / "bench" / "haadf_tomogram_seeds.json"))
     a = p.parse_args()
     from multiprocessing import Pool
-    from skimage import measure
     from chiral_em.catalyst import finetune_tomogram, TOMOGRAM_FINDER
-    from chiral_em.datasets import load
     from chiral_em.morphology import _instance_net
     t0 = time.time()
-    real = {sp: load("genc_pt_alumina_haadf_tomo", sp, limit=40 if sp == "train" else None) for sp in ("train", "val")}
-    gts = {sp: [measure.label(s.mask == 2, connectivity=2).astype(np.int32) for s in v] for sp, v in real.items()}
+    _, _, *shipped, real, gts = setup(0)   # no simulated slices: the shipped network, the real slices and labels
     out = dict(finder=list(TOMOGRAM_FINDER), old_finder=list(OLD_FINDER), seeds={}, versions=versions())
-    nets = {0: _instance_net("particles_haadf_tomogram")}
+    nets = {0: tuple(shipped)}
     with Pool(2) as pool: slices = pool.map(_slice, range(1024))
     out["sim_s"] = time.time() - t0
     base = _instance_net("particles_haadf")

@@ -67,28 +67,35 @@ def boot_ci(c:np.ndarray, n:int=2000, seed:int=0)->list:
                                             [2.5, 97.5])]
 
 
-def main():
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--n", type=int, default=384, help="simulated tomogram slices")
-    p.add_argument("--out", default=str(project_root() / "results" / "bench" / "haadf_tomogram_tta.json"))
-    a = p.parse_args()
+def setup(n:int)->tuple:   # (simulated (image, labels), their s, tomogram net, meta, real slices, real Pt labels)
+    "What the tomogram benches share: `n` simulated slices, the shipped tomogram network, the real slices and labels."
     from multiprocessing import Pool
     from skimage import measure
     from chiral_em.datasets import load
     from chiral_em.morphology import _instance_net
     from chiral_em.segment import default_model_name
     t0 = time.time()
-    with Pool(2) as pool: scenes = pool.map(_render, range(a.n))
+    with Pool(2) as pool: scenes = pool.map(_render, range(n))
     t_sim = time.time() - t0
     net, meta = _instance_net(default_model_name("particles", "stem", "default", True))
+    real = {sp: load("genc_pt_alumina_haadf_tomo", sp, limit=40 if sp == "train" else None) for sp in ("train", "val")}
+    real_gt = {sp: [measure.label(s.mask == 2, connectivity=2).astype(np.int32) for s in v] for sp, v in real.items()}
+    return scenes, t_sim, net, meta, real, real_gt
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--n", type=int, default=384, help="simulated tomogram slices")
+    p.add_argument("--out", default=str(project_root() / "results" / "bench" / "haadf_tomogram_tta.json"))
+    a = p.parse_args()
+    t0 = time.time()
+    scenes, t_sim, net, meta, real, real_gt = setup(a.n)
     t1 = time.time()
     sim = [tta_maps(im, net, meta) for im, _ in scenes]
     t_maps = time.time() - t1
     gts = [g for _, g in scenes]
     out = dict(n_sim=a.n, readings={}, versions=versions())
-    real = {sp: load("genc_pt_alumina_haadf_tomo", sp, limit=40 if sp == "train" else None) for sp in ("train", "val")}
     real_maps = {sp: [tta_maps(s.image.data, net, meta) for s in v] for sp, v in real.items()}
-    real_gt = {sp: [measure.label(s.mask == 2, connectivity=2).astype(np.int32) for s in v] for sp, v in real.items()}
     for j, name in enumerate(("single", "D4 mean")):
         sc = {r: counts_of([m[j] for m in sim], gts, r) for r in FINDER_GRID}
         best = max(FINDER_GRID, key=lambda r: pooled_f1(sc[r]))
