@@ -51,7 +51,7 @@ def segment_haadf(img:np.ndarray,          # 2-D HAADF-STEM micrograph, bright p
                                            # (`particles_haadf_tomogram`) at `catalyst.TOMOGRAM_FINDER` (the
                                            # arguments above and below win)
                   extent:float|str|None="auto",  # outline the particles at this lower foreground probability
-                                           # (`catalyst.grow_into`); None: at the finder's; "auto": the tomogram
+                                           # (`catalyst.grow_into`); None: no extent; "auto": the tomogram
                                            # finder's for tomograms, else None
                  )->np.ndarray:            # int32 instance labels, the image's shape
     """Bright metal particles on a textured oxide support: chapter 05's shipped HAADF network (`catalyst`),
